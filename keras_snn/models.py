@@ -1,0 +1,96 @@
+"""Model builders: complete spiking classifiers in one call."""
+
+import keras
+
+from keras_snn.layers.decoding import RateDecoding
+from keras_snn.layers.encoding import RepeatEncoding
+from keras_snn.layers.lif import LIF
+from keras_snn.validation import check_positive_int
+from keras_snn.validation import check_sizes
+
+
+def build(
+    *,
+    input_size,
+    hidden_sizes=(256, 128),
+    output_size,
+    num_timesteps=25,
+    tau=2.0,
+    threshold=1.0,
+    beta=None,
+    dt=1.0,
+    reset="subtract",
+    surrogate="fast_sigmoid",
+    detach_reset=True,
+    trainable_beta=False,
+    trainable_threshold=False,
+    use_bias=True,
+    kernel_initializer="glorot_uniform",
+    name="snn",
+):
+    """Builds a feed-forward spiking classifier.
+
+    The model maps `[batch, input_size]` to `[batch, output_size]` firing
+    rates in [0, 1]: the input is repeated over `num_timesteps`
+    (`RepeatEncoding`), flows through one `LIF` layer per entry of
+    `hidden_sizes` and an `LIF` output layer of `output_size` neurons, and
+    the output spikes are rate-decoded (`RateDecoding`).
+
+    Args:
+        input_size: int. Number of input features. Required.
+        hidden_sizes: list of int. Sizes of the hidden LIF layers.
+            Defaults to `[256, 128]`.
+        output_size: int. Number of output neurons (classes). Required.
+        num_timesteps: int. Number of simulation steps. Defaults to 25.
+        tau: float. Membrane time constant in timesteps. Defaults to 2.
+        threshold: float. Firing threshold. Defaults to 1.
+        beta: float in (0, 1] or None. Decay; overrides `tau` when given.
+        dt: float. Simulation step in timesteps. Defaults to 1.
+        reset: str. `"subtract"` (default), `"zero"` or `"none"`.
+        surrogate: str, dict or `Surrogate`. Defaults to `"fast_sigmoid"`.
+        detach_reset: bool. Stop the gradient through the reset. Defaults
+            to True.
+        trainable_beta: bool. Learn one decay per neuron. Defaults to False.
+        trainable_threshold: bool. Learn one threshold per neuron. Defaults
+            to False.
+        use_bias: bool. Give each LIF layer a bias. Defaults to True.
+        kernel_initializer: Initializer of every kernel. Defaults to
+            `"glorot_uniform"`.
+        name: str. Model name. Defaults to `"snn"`.
+
+    Returns:
+        A `keras.Model` (functional, unbuilt optimizer), ready for
+        `compile` and `fit`.
+
+    Example:
+
+    ```python
+    model = keras_snn.build(input_size=64, hidden_sizes=[128, 64],
+                            output_size=10)
+    rates = model(keras.ops.ones((2, 64)))  # [2, 10], values in [0, 1]
+    ```
+    """
+    input_size = check_positive_int("input_size", input_size)
+    hidden_sizes = check_sizes("hidden_sizes", hidden_sizes)
+    output_size = check_positive_int("output_size", output_size)
+    num_timesteps = check_positive_int("num_timesteps", num_timesteps)
+    neuron_options = {
+        "tau": tau,
+        "threshold": threshold,
+        "beta": beta,
+        "dt": dt,
+        "reset": reset,
+        "surrogate": surrogate,
+        "detach_reset": detach_reset,
+        "trainable_beta": trainable_beta,
+        "trainable_threshold": trainable_threshold,
+        "use_bias": use_bias,
+        "kernel_initializer": kernel_initializer,
+    }
+    inputs = keras.Input(shape=(input_size,), name="inputs")
+    x = RepeatEncoding(num_timesteps, name="encoding")(inputs)
+    for index, units in enumerate(hidden_sizes):
+        x = LIF(units, name=f"lif_{index}", **neuron_options)(x)
+    x = LIF(output_size, name="lif_output", **neuron_options)(x)
+    outputs = RateDecoding(name="rates", dtype="float32")(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,112 @@
+"""The leaky integrate-and-fire (LIF) equation, written once.
+
+Every LIF layer in keras_snn calls `lif_neuron` for its step, so this is
+the single place where the neuron's dynamics are defined.
+"""
+
+import math
+import numbers
+
+from keras import ops
+
+from keras_snn import surrogates
+from keras_snn.validation import check_beta
+from keras_snn.validation import check_bool
+from keras_snn.validation import check_choice
+from keras_snn.validation import check_positive_number
+
+RESETS = ("subtract", "zero", "none")
+
+
+def beta_from_tau(tau, dt=1.0):
+    """Returns the membrane decay `beta = exp(-dt / tau)`.
+
+    Args:
+        tau: float. Membrane time constant, in timesteps. Must be > 0.
+        dt: float. Simulation step, in timesteps. Defaults to 1.
+
+    Returns:
+        A Python float in (0, 1).
+    """
+    tau = check_positive_number("tau", tau)
+    dt = check_positive_number("dt", dt)
+    return math.exp(-dt / tau)
+
+
+def lif_neuron(
+    membrane,
+    input_current,
+    beta,
+    threshold=1.0,
+    *,
+    reset="subtract",
+    surrogate="fast_sigmoid",
+    detach_reset=True,
+):
+    """One timestep of a layer of LIF neurons.
+
+    The neuron leaks and integrates, fires, then resets:
+
+    ```
+    V = beta * V + I
+    s = spike(V - threshold)        # 1.0 where V > threshold, else 0.0
+    V = V - s * threshold           # reset="subtract"
+    V = V * (1 - s)                 # reset="zero"
+    V = V                           # reset="none"
+    ```
+
+    `spike` is hard in the forward pass; its gradient is the `surrogate`'s
+    derivative. With `detach_reset=True` (the default) the reset uses
+    `stop_gradient(s)`, so no gradient flows through the reset path.
+
+    Args:
+        membrane: tensor. Membrane potential `V` from the previous step,
+            shape `[batch, units]` (any shape broadcastable with
+            `input_current`).
+        input_current: tensor. Weighted input `I` of this step.
+        beta: float or tensor in (0, 1]. Membrane decay per step, scalar or
+            one per neuron.
+        threshold: float or tensor > 0. Firing threshold, scalar or one per
+            neuron. Defaults to 1.
+        reset: str. `"subtract"` (default), `"zero"` or `"none"`.
+        surrogate: str, dict or `Surrogate`. The spike function; defaults
+            to `"fast_sigmoid"` (slope 25).
+        detach_reset: bool. Stop the gradient through the reset term.
+            Defaults to True.
+
+    Returns:
+        A tuple `(new_membrane, spikes)`, both shaped like `input_current`.
+
+    Example:
+
+    >>> v, s = keras_snn.lif_neuron(keras.ops.zeros(3),
+    ...                             keras.ops.array([0.5, 1.0, 1.5]),
+    ...                             beta=0.9, threshold=1.0)
+    >>> s  # [0., 0., 1.]
+    >>> v  # [0.5, 1.0, 0.5]
+    """
+    check_choice("reset", reset, RESETS)
+    check_bool("detach_reset", detach_reset)
+    spike_fn = surrogates.get(surrogate)
+    input_current = ops.convert_to_tensor(input_current)
+    dtype = input_current.dtype
+    membrane = ops.convert_to_tensor(membrane, dtype=dtype)
+    beta = _parameter("beta", beta, check_beta, dtype)
+    threshold = _parameter("threshold", threshold, check_positive_number, dtype)
+
+    membrane = ops.add(ops.multiply(beta, membrane), input_current)
+    spikes = spike_fn(ops.subtract(membrane, threshold))
+    reset_spikes = ops.stop_gradient(spikes) if detach_reset else spikes
+    if reset == "subtract":
+        membrane = ops.subtract(membrane, ops.multiply(reset_spikes, threshold))
+    elif reset == "zero":
+        membrane = ops.multiply(membrane, ops.subtract(1.0, reset_spikes))
+    return membrane, spikes
+
+
+def _parameter(name, value, check, dtype):
+    # Python numbers stay Python numbers (weakly typed, so they follow the
+    # membrane's dtype under mixed precision); arrays are cast to it.
+    if isinstance(value, numbers.Real):
+        return check(name, value)
+    return ops.cast(value, dtype)

@@ -1,0 +1,335 @@
+"""Spike functions with surrogate gradients, and their name registry.
+
+A surrogate is a registered, serializable object. Calling it on `x`
+(the membrane potential minus the threshold) returns hard spikes: exactly
+`1.0` where `x > 0` and `0.0` elsewhere. Its gradient is not the Dirac delta
+of that step but the smooth `derivative(x)` of the surrogate, implemented
+once in `Surrogate.__call__` through `keras.ops.custom_gradient`.
+
+Non-finite inputs do not become spikes: where `x` is NaN or infinite the
+spike is NaN, so a bad value propagates to the network output instead of
+turning silently into a spike (or into silence).
+
+To add a surrogate, subclass `Surrogate`, implement `derivative` and
+`get_config`, and decorate the class with `register_surrogate("name")`:
+
+```python
+@keras_snn.surrogates.register_surrogate("gaussian")
+class Gaussian(keras_snn.surrogates.Surrogate):
+    def __init__(self, sigma=0.5):
+        self.sigma = sigma
+
+    def derivative(self, x):
+        return keras.ops.exp(-0.5 * (x / self.sigma) ** 2) / (
+            self.sigma * math.sqrt(2 * math.pi)
+        )
+
+    def get_config(self):
+        return {"sigma": self.sigma}
+```
+
+Then `LIF(..., surrogate="gaussian")` and `surrogate=Gaussian(0.3)` both
+work and round-trip through `get_config` and `.keras` files.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+from keras_snn._export import keras_snn_export
+from keras_snn.validation import check_positive_number
+
+_REGISTRY = {}
+
+
+def heaviside(x):
+    """Hard spikes: `1.0` where `x > 0`, `0.0` elsewhere, NaN if not finite.
+
+    This is the forward pass of every surrogate, with no gradient attached.
+
+    Args:
+        x: tensor. Membrane potential minus threshold.
+
+    Returns:
+        A tensor of the same shape and dtype as `x`.
+    """
+    x = ops.convert_to_tensor(x)
+    # `x - x` is 0 for finite x and NaN for NaN or +-Inf, so this keeps
+    # non-finite values visible with plain arithmetic that every exporter
+    # lowers (no isfinite or where op).
+    return ops.cast(ops.greater(x, 0), x.dtype) + (x - x)
+
+
+class Surrogate:
+    """Base class of spike functions with a surrogate gradient.
+
+    Subclasses implement `derivative(x)`, the gradient used in the backward
+    pass, and `get_config()`. Calling the object computes `heaviside(x)`
+    forward and `upstream * derivative(x)` backward.
+
+    Call arguments:
+        x: tensor. Membrane potential minus threshold.
+
+    Returns:
+        Spikes, a tensor of the same shape and dtype as `x`.
+    """
+
+    name = None
+
+    def derivative(self, x):
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement derivative(x)."
+        )
+
+    def __call__(self, x):
+        x = ops.convert_to_tensor(x)
+
+        @ops.custom_gradient
+        def spike(x):
+            def grad(*args, upstream=None):
+                if upstream is None:
+                    (upstream,) = args
+                return upstream * ops.cast(self.derivative(x), upstream.dtype)
+
+            return heaviside(x), grad
+
+        return spike(x)
+
+    def get_config(self):
+        return {}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        options = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({options})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and (
+            self.get_config() == other.get_config()
+        )
+
+    def __hash__(self):
+        return hash((type(self), tuple(sorted(self.get_config().items()))))
+
+
+def register_surrogate(name):
+    """Class decorator: registers a `Surrogate` subclass under `name`.
+
+    The class becomes available as `surrogate=name` and is registered for
+    Keras serialization (package `keras_snn`), so that layers using it save
+    and load in safe mode.
+
+    Args:
+        name: str. The name used in `get(name)` and in layer arguments.
+
+    Returns:
+        The decorator.
+    """
+    if not isinstance(name, str) or not name:
+        raise ValueError(
+            f"name must be a non-empty string. Received: name={name!r}"
+        )
+
+    def decorator(cls):
+        if not (isinstance(cls, type) and issubclass(cls, Surrogate)):
+            raise TypeError(
+                "register_surrogate decorates subclasses of Surrogate. "
+                f"Received: {cls!r}"
+            )
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            raise ValueError(
+                f"A surrogate named {name!r} is already registered: "
+                f"{_REGISTRY[name].__name__}."
+            )
+        cls.name = name
+        _REGISTRY[name] = keras_snn_export(cls)
+        return cls
+
+    return decorator
+
+
+@register_surrogate("fast_sigmoid")
+class FastSigmoid(Surrogate):
+    """Fast sigmoid surrogate (the default): `slope / (1 + slope*|x|)**2`.
+
+    This is the derivative of `x * slope / (1 + slope*|x|)` (a scaled
+    fast sigmoid); it peaks at `slope` for `x = 0`.
+
+    Args:
+        slope: float. Steepness; the peak of the derivative. Defaults to 25.
+
+    References:
+        Zenke & Ganguli, "SuperSpike", Neural Computation 30(6), 2018.
+    """
+
+    def __init__(self, slope=25.0):
+        self.slope = check_positive_number("slope", slope)
+
+    def derivative(self, x):
+        return self.slope / ops.square(1.0 + self.slope * ops.abs(x))
+
+    def get_config(self):
+        return {"slope": self.slope}
+
+
+@register_surrogate("sigmoid")
+class Sigmoid(Surrogate):
+    """Logistic surrogate: `slope * sigmoid(slope*x) * (1 - sigmoid(slope*x))`.
+
+    The derivative of `sigmoid(slope * x)`; it peaks at `slope / 4`.
+
+    Args:
+        slope: float. Steepness of the sigmoid. Defaults to 25.
+    """
+
+    def __init__(self, slope=25.0):
+        self.slope = check_positive_number("slope", slope)
+
+    def derivative(self, x):
+        s = ops.sigmoid(self.slope * x)
+        return self.slope * s * (1.0 - s)
+
+    def get_config(self):
+        return {"slope": self.slope}
+
+
+@register_surrogate("atan")
+class ATan(Surrogate):
+    """Arctangent surrogate: `alpha / 2 / (1 + (pi/2 * alpha * x)**2)`.
+
+    The derivative of `atan(pi/2 * alpha * x) / pi + 1/2`; it peaks at
+    `alpha / 2`.
+
+    Args:
+        alpha: float. Steepness. Defaults to 2.
+
+    References:
+        Fang et al., "Incorporating Learnable Membrane Time Constant to
+        Enhance Learning of Spiking Neural Networks", ICCV 2021.
+    """
+
+    def __init__(self, alpha=2.0):
+        self.alpha = check_positive_number("alpha", alpha)
+
+    def derivative(self, x):
+        scaled = (math.pi / 2.0) * self.alpha * x
+        return (self.alpha / 2.0) / (1.0 + ops.square(scaled))
+
+    def get_config(self):
+        return {"alpha": self.alpha}
+
+
+@register_surrogate("triangular")
+class Triangular(Surrogate):
+    """Triangular surrogate: `max(0, 1 - |x|/width) / width`.
+
+    A tent of half-width `width` and unit area, peaking at `1 / width`.
+
+    Args:
+        width: float. Half-width of the tent. Defaults to 1.
+
+    References:
+        Bellec et al., "Long short-term memory and learning-to-learn in
+        networks of spiking neurons", NeurIPS 2018.
+    """
+
+    def __init__(self, width=1.0):
+        self.width = check_positive_number("width", width)
+
+    def derivative(self, x):
+        return ops.relu(1.0 - ops.abs(x) / self.width) / self.width
+
+    def get_config(self):
+        return {"width": self.width}
+
+
+@register_surrogate("straight_through")
+class StraightThrough(Surrogate):
+    """Straight-through estimator: derivative `1` everywhere.
+
+    The backward pass treats the spike as the identity.
+
+    References:
+        Bengio, Leonard, Courville, "Estimating or Propagating Gradients
+        Through Stochastic Neurons", arXiv:1308.3432, 2013.
+    """
+
+    def derivative(self, x):
+        return ops.ones_like(x)
+
+
+def get(identifier):
+    """Returns a surrogate from a name, a config dict or an instance.
+
+    Args:
+        identifier: str, dict, `Surrogate` or None. A registered name
+            (`"fast_sigmoid"`, `"sigmoid"`, `"atan"`, `"triangular"`,
+            `"straight_through"` or one added with `register_surrogate`),
+            the output of `serialize`, or an instance. None gives the
+            default `FastSigmoid()`.
+
+    Returns:
+        A `Surrogate` instance.
+    """
+    if identifier is None:
+        return FastSigmoid()
+    if isinstance(identifier, Surrogate):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier not in _REGISTRY:
+            raise ValueError(
+                f"Unknown surrogate {identifier!r}. Known surrogates: "
+                f"{sorted(_REGISTRY)}. Received: surrogate={identifier!r}"
+            )
+        return _REGISTRY[identifier]()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise TypeError(
+        "surrogate must be a registered name, a config dict or a Surrogate "
+        "instance (plain functions and closures cannot be serialized). "
+        f"Received: surrogate={identifier!r}"
+    )
+
+
+def serialize(surrogate):
+    """Returns the Keras serialization config of a surrogate."""
+    return keras.saving.serialize_keras_object(surrogate)
+
+
+def deserialize(config):
+    """Rebuilds a surrogate from the output of `serialize`."""
+    surrogate = keras.saving.deserialize_keras_object(
+        config,
+        module_objects={cls.__name__: cls for cls in _REGISTRY.values()},
+    )
+    if not isinstance(surrogate, Surrogate):
+        raise ValueError(
+            f"The config does not describe a Surrogate. Received: {config!r}"
+        )
+    return surrogate
+
+
+def surrogate_gradient(x, slope=25.0):
+    """Hard 0/1 spikes forward, fast sigmoid derivative backward.
+
+    Forward: `1.0` where `x > 0`, else `0.0`. Backward:
+    `upstream * slope / (1 + slope*|x|)**2`. Shorthand for
+    `FastSigmoid(slope)(x)`.
+
+    Args:
+        x: tensor. Membrane potential minus threshold.
+        slope: float. Steepness of the surrogate. Defaults to 25.
+
+    Returns:
+        Spikes, a tensor of the same shape and dtype as `x`.
+
+    Example:
+
+    >>> keras_snn.surrogate_gradient(keras.ops.array([-0.5, 0.0, 0.2]))
+    [0., 0., 1.]
+    """
+    return FastSigmoid(slope)(x)

@@ -1,0 +1,87 @@
+"""Argument checks that raise errors naming the argument and its value."""
+
+import math
+import numbers
+
+
+def _received(name, value):
+    return f"Received: {name}={value!r}"
+
+
+def check_number(name, value):
+    """Checks that `value` is a real Python or NumPy number (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a number. {_received(name, value)} "
+            f"of type {type(value).__name__}"
+        )
+    return float(value)
+
+
+def check_positive_number(name, value):
+    """Checks that `value` is a finite number greater than zero."""
+    value_float = check_number(name, value)
+    if not (math.isfinite(value_float) and value_float > 0):
+        raise ValueError(
+            f"{name} must be a finite number greater than 0. "
+            f"{_received(name, value)}"
+        )
+    return value_float
+
+
+def check_beta(name, value):
+    """Checks that a decay factor lies in (0, 1]."""
+    value_float = check_number(name, value)
+    if not 0.0 < value_float <= 1.0:
+        raise ValueError(
+            f"{name} must be in the interval (0, 1]. {_received(name, value)}"
+        )
+    return value_float
+
+
+def check_positive_int(name, value):
+    """Checks that `value` is an integer greater than zero (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be a positive integer. {_received(name, value)} "
+            f"of type {type(value).__name__}"
+        )
+    if value < 1:
+        raise ValueError(
+            f"{name} must be a positive integer. {_received(name, value)}"
+        )
+    return int(value)
+
+
+def check_sizes(name, value):
+    """Checks a non-empty list or tuple of positive integers."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(
+            f"{name} must be a list of positive integers. "
+            f"{_received(name, value)}"
+        )
+    if not value:
+        raise ValueError(
+            f"{name} must contain at least one size. {_received(name, value)}"
+        )
+    for index, size in enumerate(value):
+        check_positive_int(f"{name}[{index}]", size)
+    return [int(size) for size in value]
+
+
+def check_choice(name, value, choices):
+    """Checks that `value` is one of `choices`."""
+    if value not in choices:
+        raise ValueError(
+            f"{name} must be one of {sorted(choices)}. {_received(name, value)}"
+        )
+    return value
+
+
+def check_bool(name, value):
+    """Checks that `value` is a bool."""
+    if not isinstance(value, bool):
+        raise TypeError(
+            f"{name} must be True or False. {_received(name, value)}"
+        )
+    return value
