@@ -131,9 +131,7 @@ def test_non_finite_input_propagates_as_nan():
 
 def test_beta_from_tau():
     assert keras_snn.beta_from_tau(2.0) == pytest.approx(math.exp(-0.5))
-    assert keras_snn.beta_from_tau(4.0, dt=2.0) == pytest.approx(
-        math.exp(-0.5)
-    )
+    assert keras_snn.beta_from_tau(4.0, dt=2.0) == pytest.approx(math.exp(-0.5))
     with pytest.raises(ValueError, match="tau=0"):
         keras_snn.beta_from_tau(0)
     with pytest.raises(ValueError, match="dt=-1.0"):
@@ -156,6 +154,9 @@ def test_bad_arguments(kwargs, error, match):
     beta, threshold = args.pop("beta"), args.pop("threshold")
     with pytest.raises(error, match=match):
         keras_snn.lif_neuron(
-            np.zeros(2, np.float32), np.ones(2, np.float32), beta,
-            threshold, **args,
+            np.zeros(2, np.float32),
+            np.ones(2, np.float32),
+            beta,
+            threshold,
+            **args,
         )

@@ -31,9 +31,7 @@ def test_forward_is_hard_step(name, options):
 def test_gradient_matches_documented_formula(name, options):
     spike_fn = type(surrogates.get(name))(**options)
     upstream = np.linspace(0.5, 2.0, X.size).astype(np.float32)
-    (grad,) = gradients(
-        lambda x: keras.ops.multiply(spike_fn(x), upstream), X
-    )
+    (grad,) = gradients(lambda x: keras.ops.multiply(spike_fn(x), upstream), X)
     expected = upstream * reference.surrogate_derivative(name, X, **options)
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-6)
 
@@ -54,7 +52,8 @@ def test_surrogate_gradient_slope_and_forward():
     np.testing.assert_array_equal(to_numpy(spikes), reference.spike(X))
     (grad,) = gradients(lambda x: keras_snn.surrogate_gradient(x, 3.0), X)
     np.testing.assert_allclose(
-        grad, reference.surrogate_derivative("fast_sigmoid", X, slope=3.0),
+        grad,
+        reference.surrogate_derivative("fast_sigmoid", X, slope=3.0),
         rtol=1e-5,
     )
 

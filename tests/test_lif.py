@@ -1,0 +1,251 @@
+import keras
+import numpy as np
+import pytest
+
+import keras_snn
+from tests import reference
+from tests.helpers import assert_config_round_trip
+from tests.helpers import assert_saved_model_round_trip
+from tests.helpers import to_numpy
+
+RNG = np.random.default_rng(0)
+X = RNG.uniform(0.0, 1.0, size=(4, 20, 6)).astype(np.float32)
+KERNEL = RNG.normal(0.3, 0.6, size=(6, 5)).astype(np.float32)
+BIAS = RNG.normal(0.0, 0.2, size=(5,)).astype(np.float32)
+
+
+def fixed_lif(**kwargs):
+    layer = keras_snn.LIF(5, **kwargs)
+    layer.build(X.shape)
+    layer.cell.kernel.assign(KERNEL)
+    layer.cell.bias.assign(BIAS)
+    return layer
+
+
+@pytest.mark.parametrize("reset", ["subtract", "zero", "none"])
+@pytest.mark.parametrize("tau, beta", [(2.0, None), (5.0, None), (2.0, 0.95)])
+def test_matches_reference(reset, tau, beta):
+    layer = fixed_lif(tau=tau, beta=beta, threshold=1.3, reset=reset)
+    expected = reference.lif_layer(
+        X, KERNEL, BIAS, reference.decay(tau, beta=beta), 1.3, reset
+    )
+    spikes = to_numpy(layer(X))
+    np.testing.assert_array_equal(spikes, expected)
+    assert 0.05 < expected.mean() < 0.95
+
+
+def test_dt_enters_the_decay():
+    layer = fixed_lif(tau=4.0, dt=2.0)
+    assert layer.cell.get_beta() == pytest.approx(np.exp(-0.5))
+    expected = reference.lif_layer(X, KERNEL, BIAS, np.exp(-0.5), 1.0)
+    np.testing.assert_array_equal(to_numpy(layer(X)), expected)
+
+
+def test_without_bias():
+    layer = keras_snn.LIF(5, use_bias=False)
+    layer.build(X.shape)
+    layer.cell.kernel.assign(KERNEL)
+    assert layer.cell.bias is None and len(layer.weights) == 1
+    expected = reference.lif_layer(X, KERNEL, None, np.exp(-0.5), 1.0)
+    np.testing.assert_array_equal(to_numpy(layer(X)), expected)
+
+
+def test_cell_in_keras_rnn_equals_lif():
+    rnn = keras.layers.RNN(keras_snn.LIFCell(5), return_sequences=True)
+    rnn.build(X.shape)
+    rnn.cell.kernel.assign(KERNEL)
+    rnn.cell.bias.assign(BIAS)
+    np.testing.assert_array_equal(to_numpy(rnn(X)), to_numpy(fixed_lif()(X)))
+
+
+def test_return_sequences_false_and_return_state():
+    layer = fixed_lif(return_sequences=False, return_state=True)
+    last_spikes, membrane = layer(X)
+    ref_s, ref_v = reference.lif_currents(X @ KERNEL + BIAS, np.exp(-0.5), 1.0)
+    np.testing.assert_array_equal(to_numpy(last_spikes), ref_s[:, -1])
+    np.testing.assert_allclose(to_numpy(membrane), ref_v[:, -1], atol=1e-5)
+
+
+def test_initial_state():
+    v0 = RNG.normal(size=(4, 5)).astype(np.float32)
+    layer = fixed_lif()
+    spikes = layer(X, initial_state=[v0])
+    ref_s, _ = reference.lif_currents(
+        X @ KERNEL + BIAS, np.exp(-0.5), 1.0, v0=v0
+    )
+    np.testing.assert_array_equal(to_numpy(spikes), ref_s)
+
+
+def test_stateful_carries_membrane_between_calls():
+    layer = fixed_lif(stateful=True)
+    first = to_numpy(layer(X[:, :8]))
+    second = to_numpy(layer(X[:, 8:]))
+    full = reference.lif_layer(X, KERNEL, BIAS, np.exp(-0.5), 1.0)
+    np.testing.assert_array_equal(np.concatenate([first, second], 1), full)
+    layer.reset_states()
+    np.testing.assert_array_equal(to_numpy(layer(X[:, :8])), full[:, :8])
+
+
+def test_trainable_beta_and_threshold_start_at_given_values():
+    layer = fixed_lif(
+        beta=0.7, threshold=0.8, trainable_beta=True, trainable_threshold=True
+    )
+    names = sorted(w.path.split("/")[-1] for w in layer.trainable_weights)
+    assert names == ["beta_logit", "bias", "kernel", "threshold"]
+    np.testing.assert_allclose(
+        to_numpy(layer.cell.get_beta()), np.full(5, 0.7), rtol=1e-6
+    )
+    expected = reference.lif_layer(X, KERNEL, BIAS, 0.7, 0.8)
+    np.testing.assert_array_equal(to_numpy(layer(X)), expected)
+
+
+def test_per_neuron_beta_and_threshold_match_reference():
+    layer = fixed_lif(beta=0.7, trainable_beta=True, trainable_threshold=True)
+    beta = np.array([0.2, 0.5, 0.7, 0.9, 0.99])
+    threshold = np.array([0.5, 0.8, 1.0, 1.5, 2.0], np.float32)
+    layer.cell.beta_logit.assign(np.log(beta / (1 - beta)).astype(np.float32))
+    layer.cell.threshold_weight.assign(threshold)
+    expected = reference.lif_layer(X, KERNEL, BIAS, beta, threshold)
+    np.testing.assert_array_equal(to_numpy(layer(X)), expected)
+
+
+def test_training_moves_beta_and_threshold_within_bounds():
+    model = keras.Sequential(
+        [
+            keras.Input((20, 6)),
+            keras_snn.LIF(
+                5, beta=0.9, trainable_beta=True, trainable_threshold=True
+            ),
+            keras_snn.RateDecoding(),
+        ]
+    )
+    cell = model.layers[0].cell
+    cell.threshold_weight.assign(np.full(5, 0.002, np.float32))
+    model.compile(keras.optimizers.SGD(1.0), "mse")
+    model.fit(X, np.ones((4, 5), np.float32), epochs=3, verbose=0)
+    beta = to_numpy(cell.get_beta())
+    threshold = to_numpy(cell.threshold_weight)
+    assert not np.allclose(beta, 0.9)
+    assert ((beta > 0) & (beta < 1)).all()
+    assert (threshold >= 1e-3 - 1e-9).all()
+
+
+def test_options_are_read_only_properties_of_lif():
+    layer = keras_snn.LIF(
+        7, tau=3.0, threshold=0.5, reset="zero", surrogate="atan"
+    )
+    assert (layer.units, layer.tau, layer.threshold) == (7, 3.0, 0.5)
+    assert layer.reset == "zero" and layer.surrogate.name == "atan"
+    assert layer.detach_reset is True and layer.return_sequences is True
+    with pytest.raises(AttributeError):
+        layer.tau = 1.0
+
+
+def test_config_round_trip_and_flat_config():
+    layer = keras_snn.LIF(
+        5,
+        tau=3.0,
+        reset="zero",
+        surrogate=keras_snn.surrogates.Sigmoid(slope=4.0),
+        detach_reset=False,
+        kernel_regularizer="l2",
+        kernel_constraint="non_neg",
+        stateful=True,
+    )
+    config = layer.get_config()
+    assert "cell" not in config
+    assert config["tau"] == 3.0 and config["stateful"] is True
+    restored = assert_config_round_trip(layer)
+    assert restored.surrogate == keras_snn.surrogates.Sigmoid(slope=4.0)
+    assert_config_round_trip(keras_snn.LIFCell(3, beta=0.5))
+
+
+def test_saved_model_round_trip(tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((20, 6)),
+            keras_snn.LIF(8, trainable_beta=True, trainable_threshold=True),
+            keras_snn.LIF(3, reset="zero", surrogate="triangular"),
+            keras_snn.RateDecoding(),
+        ]
+    )
+    loaded = assert_saved_model_round_trip(model, X * 3, tmp_path)
+    assert loaded.layers[1].reset == "zero"
+    assert loaded.layers[0].trainable_threshold
+
+
+def test_functional_and_subclassed_models_agree():
+    layer = fixed_lif()
+    inputs = keras.Input((None, 6))
+    functional = keras.Model(inputs, layer(inputs))
+
+    class Net(keras.Model):
+        def __init__(self, lif):
+            super().__init__()
+            self.lif = lif
+
+        def call(self, x):
+            return self.lif(x)
+
+    expected = reference.lif_layer(X, KERNEL, BIAS, np.exp(-0.5), 1.0)
+    np.testing.assert_array_equal(to_numpy(functional(X)), expected)
+    np.testing.assert_array_equal(to_numpy(Net(layer)(X)), expected)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"units": 0}, ValueError, "units=0"),
+        ({"units": -3}, ValueError, "units=-3"),
+        ({"units": 2.5}, TypeError, "units=2.5"),
+        ({"units": True}, TypeError, "units=True"),
+        ({"tau": 0.0}, ValueError, "tau=0.0"),
+        ({"tau": -1}, ValueError, "tau=-1"),
+        ({"tau": float("inf")}, ValueError, "tau=inf"),
+        ({"tau": "2"}, TypeError, "tau='2'"),
+        ({"threshold": 0}, ValueError, "threshold=0"),
+        ({"dt": -0.5}, ValueError, "dt=-0.5"),
+        ({"beta": 1.01}, ValueError, "beta=1.01"),
+        ({"beta": 0}, ValueError, "beta=0"),
+        ({"reset": "hard"}, ValueError, "reset='hard'"),
+        ({"surrogate": "spiky"}, ValueError, "surrogate='spiky'"),
+        ({"use_bias": 1}, TypeError, "use_bias=1"),
+        ({"beta": 1.0, "trainable_beta": True}, ValueError, "beta=1.0"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    kwargs = {"units": 4, **kwargs}
+    with pytest.raises(error, match=match):
+        keras_snn.LIF(**kwargs)
+    with pytest.raises(error, match=match):
+        keras_snn.LIFCell(**kwargs)
+
+
+def test_bad_input_shapes():
+    with pytest.raises(ValueError, match=r"input_shape=\(2, 6\)"):
+        keras_snn.LIF(3)(np.ones((2, 6), np.float32))
+    with pytest.raises(ValueError, match="features"):
+        keras_snn.LIF(3).build((2, 5, None))
+    layer = fixed_lif()
+    with pytest.raises(ValueError, match="expected axis -1 of input shape"):
+        layer(np.ones((2, 5, 7), np.float32))
+
+
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_trains(policy):
+    keras.config.set_dtype_policy(policy)
+    model = keras_snn.build(
+        input_size=6, hidden_sizes=[16], output_size=3, num_timesteps=10
+    )
+    lif = model.get_layer("lif_0")
+    assert lif.compute_dtype == policy.split("_")[1]
+    assert lif.cell.kernel.dtype == "float32"
+    x = RNG.uniform(0, 2, size=(16, 6)).astype(np.float32)
+    before = to_numpy(lif.cell.kernel).copy()
+    rates = to_numpy(model(x))
+    assert rates.dtype == np.float32
+    assert ((rates >= 0) & (rates <= 1)).all()
+    model.compile(keras.optimizers.Adam(1e-2), "mse")
+    history = model.fit(x, np.eye(3)[np.arange(16) % 3], epochs=2, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert not np.allclose(to_numpy(lif.cell.kernel), before)

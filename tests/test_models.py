@@ -1,0 +1,199 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+
+import keras_snn
+from tests import reference
+from tests.helpers import assert_saved_model_round_trip
+from tests.helpers import to_numpy
+
+BACKENDS = ("tensorflow", "jax", "torch")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def small_model(**kwargs):
+    options = {
+        "input_size": 8,
+        "hidden_sizes": [12, 6],
+        "output_size": 4,
+        "num_timesteps": 15,
+        **kwargs,
+    }
+    return keras_snn.build(**options)
+
+
+def test_defaults_and_structure():
+    model = keras_snn.build(input_size=256, output_size=10)
+    assert isinstance(model, keras.Model)
+    assert model.input_shape == (None, 256)
+    assert model.output_shape == (None, 10)
+    lifs = [layer for layer in model.layers if isinstance(layer, keras_snn.LIF)]
+    assert [layer.units for layer in lifs] == [256, 128, 10]
+    assert all(layer.tau == 2.0 and layer.threshold == 1.0 for layer in lifs)
+    assert all(layer.reset == "subtract" for layer in lifs)
+    assert model.get_layer("encoding").num_timesteps == 25
+    assert not any(
+        isinstance(layer, keras.layers.Lambda) for layer in model.layers
+    )
+
+
+def test_seed_example_shapes():
+    model = keras_snn.build(
+        input_size=256,
+        hidden_sizes=[128, 64],
+        output_size=10,
+        num_timesteps=25,
+        tau=2.0,
+        threshold=1.0,
+    )
+    rates = to_numpy(model(np.random.default_rng(0).uniform(size=(3, 256))))
+    assert rates.shape == (3, 10)
+    assert ((rates >= 0) & (rates <= 1)).all()
+
+
+@pytest.mark.parametrize("reset", ["subtract", "zero", "none"])
+def test_matches_numpy_reference(reset):
+    model = small_model(tau=3.0, threshold=0.8, reset=reset)
+    rng = np.random.default_rng(1)
+    layers = []
+    for name in ("lif_0", "lif_1", "lif_output"):
+        cell = model.get_layer(name).cell
+        kernel = rng.normal(0.3, 0.7, size=cell.kernel.shape).astype("float32")
+        bias = rng.normal(0.0, 0.1, size=cell.bias.shape).astype("float32")
+        cell.kernel.assign(kernel)
+        cell.bias.assign(bias)
+        layers.append((kernel, bias))
+    x = rng.uniform(0, 1, size=(6, 8)).astype(np.float32)
+    expected = reference.network_rates(
+        x, layers, 15, np.exp(-1 / 3.0), 0.8, reset
+    )
+    np.testing.assert_allclose(to_numpy(model(x)), expected, atol=1e-6)
+    assert 0.0 < expected.mean() < 1.0
+
+
+def test_options_reach_every_layer():
+    model = small_model(
+        beta=0.5, surrogate="atan", detach_reset=False, use_bias=False
+    )
+    for name in ("lif_0", "lif_1", "lif_output"):
+        layer = model.get_layer(name)
+        assert layer.cell.get_beta() == 0.5
+        assert layer.surrogate.name == "atan"
+        assert layer.detach_reset is False and layer.cell.bias is None
+
+
+def test_training_lowers_the_loss():
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    x = (x[:512] / 16.0).astype("float32")
+    y = y[:512]
+    model = keras_snn.build(
+        input_size=64, hidden_sizes=[64], output_size=10, num_timesteps=10
+    )
+
+    def loss(y_true, rates):
+        return keras.losses.sparse_categorical_crossentropy(
+            y_true, 10.0 * rates, from_logits=True
+        )
+
+    model.compile(keras.optimizers.Adam(3e-3), loss, metrics=["accuracy"])
+    history = model.fit(x, y, epochs=5, batch_size=64, verbose=0).history
+    assert history["loss"][-1] < 0.75 * history["loss"][0]
+    assert history["accuracy"][-1] > 0.3  # chance is 0.1
+
+
+def test_non_finite_inputs_give_nan_rates():
+    model = small_model()
+    x = np.full((3, 8), 0.5, np.float32)
+    x[0, 2] = np.nan
+    x[1, 5] = np.inf
+    rates = to_numpy(model(x))
+    assert np.isnan(rates[0]).all() and np.isnan(rates[1]).all()
+    assert np.isfinite(rates[2]).all()
+
+
+def test_saved_model_round_trip(tmp_path):
+    model = small_model(surrogate="sigmoid", reset="zero")
+    x = np.random.default_rng(2).uniform(0, 3, size=(5, 8)).astype("float32")
+    loaded = assert_saved_model_round_trip(model, x, tmp_path)
+    assert loaded.get_layer("lif_0").surrogate.name == "sigmoid"
+
+
+SAVE_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    import keras
+    import keras_snn
+
+    keras.utils.set_random_seed(0)
+    model = keras_snn.build(input_size=8, hidden_sizes=[12], output_size=4,
+                            num_timesteps=10, reset="zero", surrogate="atan")
+    x = np.random.default_rng(3).uniform(0, 3, size=(6, 8)).astype("float32")
+    model.save(sys.argv[1] + "/model.keras")
+    np.savez(sys.argv[1] + "/data.npz", x=x,
+             y=keras.ops.convert_to_numpy(model(x)))
+    """
+)
+
+
+OTHER_BACKENDS = [b for b in BACKENDS if b != keras.backend.backend()]
+
+
+@pytest.mark.parametrize("source", OTHER_BACKENDS)
+def test_load_model_saved_under_another_backend(source, tmp_path):
+    env = {**os.environ, "KERAS_BACKEND": source, "PYTHONPATH": REPO}
+    subprocess.run(
+        [sys.executable, "-c", SAVE_SCRIPT, str(tmp_path)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    data = np.load(tmp_path / "data.npz")
+    model = keras.saving.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert 0.0 < data["y"].mean() < 1.0
+    np.testing.assert_array_equal(to_numpy(model(data["x"])), data["y"])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"input_size": 0}, ValueError, "input_size=0"),
+        ({"input_size": 8.0}, TypeError, "input_size=8.0"),
+        ({"output_size": -1}, ValueError, "output_size=-1"),
+        ({"output_size": "10"}, TypeError, "output_size='10'"),
+        ({"hidden_sizes": []}, ValueError, r"hidden_sizes=\[\]"),
+        ({"hidden_sizes": [8, -2]}, ValueError, r"hidden_sizes\[1\]=-2"),
+        ({"hidden_sizes": [8, 0]}, ValueError, r"hidden_sizes\[1\]=0"),
+        ({"hidden_sizes": [8, 2.5]}, TypeError, r"hidden_sizes\[1\]=2.5"),
+        ({"hidden_sizes": 8}, TypeError, "hidden_sizes=8"),
+        ({"num_timesteps": 0}, ValueError, "num_timesteps=0"),
+        ({"tau": -2.0}, ValueError, "tau=-2.0"),
+        ({"threshold": 0.0}, ValueError, "threshold=0.0"),
+        ({"beta": 1.5}, ValueError, "beta=1.5"),
+        ({"reset": "soft"}, ValueError, "reset='soft'"),
+        ({"surrogate": "magic"}, ValueError, "surrogate='magic'"),
+    ],
+)
+def test_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        small_model(**kwargs)
+
+
+def test_required_arguments():
+    with pytest.raises(TypeError, match="output_size"):
+        keras_snn.build(input_size=4)
+    with pytest.raises(TypeError, match="input_size"):
+        keras_snn.build(output_size=4)
+
+
+def test_wrong_input_feature_size():
+    model = small_model()
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 8\)"):
+        model(np.ones((2, 9), np.float32))
