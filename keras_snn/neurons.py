@@ -93,15 +93,31 @@ def lif_neuron(
     membrane = ops.convert_to_tensor(membrane, dtype=dtype)
     beta = _parameter("beta", beta, check_beta, dtype)
     threshold = _parameter("threshold", threshold, check_positive_number, dtype)
+    _, membrane, spikes = lif_step(
+        membrane, input_current, beta, threshold, reset, spike_fn, detach_reset
+    )
+    return membrane, spikes
 
-    membrane = ops.add(ops.multiply(beta, membrane), input_current)
-    spikes = spike_fn(ops.subtract(membrane, threshold))
+
+def lif_step(membrane, current, beta, threshold, reset, spike_fn, detach_reset):
+    """The LIF update on tensors, without argument checks.
+
+    Returns `(pre_reset_membrane, new_membrane, spikes)`. `lif_neuron` and
+    the whole-sequence ops in `keras_snn.sequence` call this, so the
+    equation exists once.
+    """
+    # Python operators dispatch straight to the backend's tensors; on
+    # eager backends they cost far less than the equivalent keras.ops calls.
+    pre_reset = beta * membrane + current
+    spikes = spike_fn(pre_reset - threshold)
     reset_spikes = ops.stop_gradient(spikes) if detach_reset else spikes
     if reset == "subtract":
-        membrane = ops.subtract(membrane, ops.multiply(reset_spikes, threshold))
+        membrane = pre_reset - reset_spikes * threshold
     elif reset == "zero":
-        membrane = ops.multiply(membrane, ops.subtract(1.0, reset_spikes))
-    return membrane, spikes
+        membrane = pre_reset * (1.0 - reset_spikes)
+    else:
+        membrane = pre_reset
+    return pre_reset, membrane, spikes
 
 
 def _parameter(name, value, check, dtype):

@@ -12,6 +12,7 @@ from keras_snn.constraints import MinValue
 from keras_snn.neurons import RESETS
 from keras_snn.neurons import beta_from_tau
 from keras_snn.neurons import lif_neuron
+from keras_snn.sequence import lif_sequence
 from keras_snn.validation import check_beta
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
@@ -196,11 +197,17 @@ class LIFCell(keras.layers.Layer):
             return self.threshold_weight
         return self.threshold
 
-    def call(self, inputs, states, training=False):
-        membrane = states[0] if isinstance(states, (list, tuple)) else states
+    def input_current(self, inputs):
+        """The weighted input `I = inputs @ kernel + bias`, any leading
+        shape."""
         current = ops.matmul(inputs, self.kernel)
         if self.bias is not None:
             current = current + self.bias
+        return current
+
+    def call(self, inputs, states, training=False):
+        membrane = states[0] if isinstance(states, (list, tuple)) else states
+        current = self.input_current(inputs)
         membrane, spikes = lif_neuron(
             membrane,
             current,
@@ -364,6 +371,29 @@ class LIF(keras.layers.RNN):
         return super().call(
             sequences, initial_state=initial_state, mask=mask, training=training
         )
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        # Masks, reversed and unrolled sequences take Keras' generic loop
+        # over `LIFCell.call`; everything else runs as one whole-sequence op
+        # with a single input projection. Both compute `lif_neuron`.
+        if mask is not None or self.go_backwards or self.unroll:
+            return super().inner_loop(sequences, initial_state, mask, training)
+        cell = self.cell
+        membrane = initial_state[0]
+        if self.stateful:
+            # The state variables are assigned after the call; a copy keeps
+            # the values saved for the backward pass intact.
+            membrane = ops.copy(membrane)
+        spikes, membrane = lif_sequence(
+            cell.input_current(sequences),
+            membrane,
+            cell.get_beta(),
+            cell.get_threshold(),
+            reset=cell.reset,
+            surrogate=cell.surrogate,
+            detach_reset=cell.detach_reset,
+        )
+        return spikes[:, -1], spikes, [membrane]
 
     def get_config(self):
         config = super().get_config()
