@@ -3,7 +3,8 @@
 The public surface, re-exported explicitly:
 
 - layers: `LIFCell`, `LIF`, `RepeatEncoding`, `RateDecoding`;
-- functions: `lif_neuron`, `rate_decode`, `surrogate_gradient`;
+- functions: `lif_neuron`, `lif_sequence`, `rate_decode`,
+  `surrogate_gradient`;
 - the model builder `build`;
 - the surrogate registry, `keras_snn.surrogates`.
 """
@@ -17,6 +18,7 @@ from keras_snn.layers import rate_decode
 from keras_snn.models import build
 from keras_snn.neurons import beta_from_tau
 from keras_snn.neurons import lif_neuron
+from keras_snn.sequence import lif_sequence
 from keras_snn.surrogates import surrogate_gradient
 
 __version__ = "0.1.0"
@@ -29,6 +31,7 @@ __all__ = [
     "beta_from_tau",
     "build",
     "lif_neuron",
+    "lif_sequence",
     "rate_decode",
     "surrogate_gradient",
     "surrogates",

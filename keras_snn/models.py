@@ -3,7 +3,6 @@
 import keras
 
 from keras_snn.layers.decoding import RateDecoding
-from keras_snn.layers.encoding import RepeatEncoding
 from keras_snn.layers.lif import LIF
 from keras_snn.validation import check_positive_int
 from keras_snn.validation import check_sizes
@@ -31,8 +30,9 @@ def build(
     """Builds a feed-forward spiking classifier.
 
     The model maps `[batch, input_size]` to `[batch, output_size]` firing
-    rates in [0, 1]: the input is repeated over `num_timesteps`
-    (`RepeatEncoding`), flows through one `LIF` layer per entry of
+    rates in [0, 1]: the input is presented at each of `num_timesteps`
+    steps (direct coding, done by the first `LIF` layer, which computes the
+    input projection once), flows through one `LIF` layer per entry of
     `hidden_sizes` and an `LIF` output layer of `output_size` neurons, and
     the output spikes are rate-decoded (`RateDecoding`).
 
@@ -88,9 +88,14 @@ def build(
         "kernel_initializer": kernel_initializer,
     }
     inputs = keras.Input(shape=(input_size,), name="inputs")
-    x = RepeatEncoding(num_timesteps, name="encoding")(inputs)
-    for index, units in enumerate(hidden_sizes):
-        x = LIF(units, name=f"lif_{index}", **neuron_options)(x)
-    x = LIF(output_size, name="lif_output", **neuron_options)(x)
+    x = inputs
+    names = [f"lif_{i}" for i in range(len(hidden_sizes))] + ["lif_output"]
+    for index, (units, layer_name) in enumerate(
+        zip(hidden_sizes + [output_size], names, strict=True)
+    ):
+        # The first layer repeats the static input over time itself (direct
+        # coding), so that its projection is computed once per sequence.
+        steps = {"num_timesteps": num_timesteps} if index == 0 else {}
+        x = LIF(units, name=layer_name, **steps, **neuron_options)(x)
     outputs = RateDecoding(name="rates", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)

@@ -222,8 +222,8 @@ def test_bad_arguments(kwargs, error, match):
 
 
 def test_bad_input_shapes():
-    with pytest.raises(ValueError, match=r"input_shape=\(2, 6\)"):
-        keras_snn.LIF(3)(np.ones((2, 6), np.float32))
+    with pytest.raises(ValueError, match=r"input_shape=\(2, 6, 1, 1\)"):
+        keras_snn.LIF(3)(np.ones((2, 6, 1, 1), np.float32))
     with pytest.raises(ValueError, match="features"):
         keras_snn.LIF(3).build((2, 5, None))
     layer = fixed_lif()
@@ -249,3 +249,39 @@ def test_mixed_precision_trains(policy):
     history = model.fit(x, np.eye(3)[np.arange(16) % 3], epochs=2, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert not np.allclose(to_numpy(lif.cell.kernel), before)
+
+
+def test_static_input_equals_repeated_sequence():
+    x2d = X[:, 0]
+    layer = fixed_lif(num_timesteps=9)
+    static = keras_snn.LIF(5, num_timesteps=9)
+    static.build(x2d.shape)
+    static.cell.kernel.assign(KERNEL)
+    static.cell.bias.assign(BIAS)
+    repeated = np.repeat(x2d[:, None], 9, axis=1)
+    expected = reference.lif_layer(repeated, KERNEL, BIAS, np.exp(-0.5), 1.0)
+    np.testing.assert_array_equal(to_numpy(static(x2d)), expected)
+    np.testing.assert_array_equal(to_numpy(layer(repeated)), expected)
+    assert static.compute_output_shape((None, 6)) == (None, 9, 5)
+    reversed_static = keras_snn.LIF(5, num_timesteps=9, go_backwards=True)
+    reversed_static.build(x2d.shape)
+    reversed_static.set_weights(static.get_weights())
+    np.testing.assert_array_equal(to_numpy(reversed_static(x2d)), expected)
+
+
+def test_static_input_in_a_saved_model(tmp_path):
+    model = keras.Sequential(
+        [keras.Input((6,)), keras_snn.LIF(4, num_timesteps=7)]
+    )
+    assert model.output_shape == (None, 7, 4)
+    loaded = assert_saved_model_round_trip(model, X[:, 0] * 3, tmp_path)
+    assert loaded.layers[0].num_timesteps == 7
+
+
+def test_static_input_errors():
+    with pytest.raises(ValueError, match="num_timesteps=None"):
+        keras_snn.LIF(3)(np.ones((2, 6), np.float32))
+    with pytest.raises(ValueError, match="num_timesteps=0"):
+        keras_snn.LIF(3, num_timesteps=0)
+    with pytest.raises(ValueError, match=r"input_shape=\(2,\)"):
+        keras_snn.LIF(3, num_timesteps=4).build((2,))

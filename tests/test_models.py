@@ -36,7 +36,7 @@ def test_defaults_and_structure():
     assert [layer.units for layer in lifs] == [256, 128, 10]
     assert all(layer.tau == 2.0 and layer.threshold == 1.0 for layer in lifs)
     assert all(layer.reset == "subtract" for layer in lifs)
-    assert model.get_layer("encoding").num_timesteps == 25
+    assert model.get_layer("lif_0").num_timesteps == 25
     assert not any(
         isinstance(layer, keras.layers.Lambda) for layer in model.layers
     )

@@ -280,8 +280,16 @@ class LIF(keras.layers.RNN):
     are those of `LIFCell`; they are passed as keyword arguments and exposed
     as read-only properties (`layer.tau`, `layer.reset`, ...).
 
+    Given `[batch, features]` inputs and `num_timesteps`, the layer presents
+    the same input at every step (direct coding, as `RepeatEncoding` does)
+    and computes its projection `x @ kernel + bias` once instead of once
+    per step. `keras_snn.build()` uses this for its first layer.
+
     Args:
         units: int. Number of neurons.
+        num_timesteps: int or None. Required for `[batch, features]`
+            inputs: the number of steps to present them for. Ignored for
+            sequence inputs. Defaults to None.
         return_sequences: bool. Return the whole spike train (default) or
             only the last step.
         return_state: bool. Also return the final membrane potential.
@@ -298,7 +306,8 @@ class LIF(keras.layers.RNN):
             base layer arguments such as `name` and `dtype`.
 
     Call arguments:
-        sequences: tensor of shape `[batch, time, features]`.
+        sequences: tensor of shape `[batch, time, features]`, or
+            `[batch, features]` with `num_timesteps` set.
         initial_state: optional list with the initial membrane potential,
             `[batch, units]`. Defaults to zeros.
         mask: optional boolean tensor `[batch, time]`.
@@ -324,6 +333,7 @@ class LIF(keras.layers.RNN):
         self,
         units,
         *,
+        num_timesteps=None,
         return_sequences=True,
         return_state=False,
         go_backwards=False,
@@ -331,6 +341,10 @@ class LIF(keras.layers.RNN):
         unroll=False,
         **kwargs,
     ):
+        if num_timesteps is not None:
+            num_timesteps = check_positive_int("num_timesteps", num_timesteps)
+        self.num_timesteps = num_timesteps
+        self._static_input = False
         cell_options = {
             key: kwargs.pop(key) for key in CELL_OPTIONS if key in kwargs
         }
@@ -356,18 +370,40 @@ class LIF(keras.layers.RNN):
         return self.cell.units
 
     def build(self, sequences_shape, initial_state_shape=None):
-        if len(sequences_shape) != 3 or sequences_shape[-1] is None:
+        sequences_shape = tuple(sequences_shape)
+        rank = len(sequences_shape)
+        if rank not in (2, 3) or sequences_shape[-1] is None:
             raise ValueError(
                 f"{type(self).__name__} expects inputs of shape "
-                "[batch, time, features] with a known number of features. "
-                f"Received: input_shape={tuple(sequences_shape)}"
+                "[batch, time, features] (or [batch, features] with "
+                "num_timesteps) with a known number of features. "
+                f"Received: input_shape={sequences_shape}"
             )
-        super().build(sequences_shape, initial_state_shape)
+        if rank == 2 and self.num_timesteps is None:
+            raise ValueError(
+                f"{type(self).__name__} received [batch, features] inputs; "
+                "set num_timesteps to present them at every step, or pass "
+                "[batch, time, features]. Received: "
+                f"input_shape={sequences_shape}, num_timesteps=None"
+            )
+        self._static_input = rank == 2
+        step_shape = sequences_shape[:1] + (1,) + sequences_shape[1:]
+        super().build(step_shape if rank == 2 else sequences_shape)
         self.input_spec = keras.layers.InputSpec(
-            ndim=3, axes={-1: sequences_shape[-1]}
+            ndim=rank, axes={-1: sequences_shape[-1]}
         )
 
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        if len(sequences_shape) == 2:
+            batch, features = sequences_shape
+            sequences_shape = (batch, self.num_timesteps, features)
+        return super().compute_output_shape(sequences_shape)
+
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        if self._static_input:
+            # A single step holds the constant input; inner_loop presents it
+            # num_timesteps times.
+            sequences = ops.expand_dims(sequences, 1)
         return super().call(
             sequences, initial_state=initial_state, mask=mask, training=training
         )
@@ -376,16 +412,21 @@ class LIF(keras.layers.RNN):
         # Masks, reversed and unrolled sequences take Keras' generic loop
         # over `LIFCell.call`; everything else runs as one whole-sequence op
         # with a single input projection. Both compute `lif_neuron`.
-        if mask is not None or self.go_backwards or self.unroll:
-            return super().inner_loop(sequences, initial_state, mask, training)
         cell = self.cell
+        if mask is not None or self.go_backwards or self.unroll:
+            if self._static_input:
+                sequences = ops.repeat(sequences, self.num_timesteps, axis=1)
+            return super().inner_loop(sequences, initial_state, mask, training)
+        currents = cell.input_current(sequences)
+        if self._static_input:
+            currents = ops.repeat(currents, self.num_timesteps, axis=1)
         membrane = initial_state[0]
         if self.stateful:
             # The state variables are assigned after the call; a copy keeps
             # the values saved for the backward pass intact.
             membrane = ops.copy(membrane)
         spikes, membrane = lif_sequence(
-            cell.input_current(sequences),
+            currents,
             membrane,
             cell.get_beta(),
             cell.get_threshold(),
@@ -398,6 +439,7 @@ class LIF(keras.layers.RNN):
     def get_config(self):
         config = super().get_config()
         del config["cell"]
+        config["num_timesteps"] = self.num_timesteps
         cell_config = self.cell.get_config()
         for key in _BASE_LAYER_KEYS:
             cell_config.pop(key, None)
