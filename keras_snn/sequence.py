@@ -5,18 +5,20 @@ per step: the input projection is one matrix product over all timesteps,
 and only the elementwise recurrence of `keras_snn.neurons.lif_step` stays
 inside the time loop. Two implementations give the same numbers:
 
-- `"scan"`: `keras.ops.scan` over `lif_step`, differentiated by the
-  backend's autodiff. Compiled loops (JAX, TensorFlow) use it.
-- `"bptt"`: a Python loop wrapped in `keras.ops.custom_gradient` with a
-  hand-written backpropagation through time. One graph node per layer
-  instead of several per step, which is what an eager backend (PyTorch)
-  needs.
+- `"scan"`: a loop (`keras_snn.loops.scan`) over `lif_step`,
+  differentiated by the backend's autodiff.
+- `"bptt"`: `keras.ops.custom_gradient` around the forward loop, with a
+  hand-written backpropagation through time as a reverse loop. One graph
+  node per layer instead of several per step, which is what an eager
+  backend (PyTorch, where the loops are plain Python) needs; nothing of
+  the forward loop is differentiated, so compilers see two simple loops.
 """
 
 from keras import backend
 from keras import ops
 
 from keras_snn import surrogates
+from keras_snn.loops import scan
 from keras_snn.neurons import RESETS
 from keras_snn.neurons import lif_step
 from keras_snn.validation import check_bool
@@ -83,57 +85,25 @@ def _scan(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
         )
         return v, spikes
 
-    membrane, spikes = ops.scan(step, membrane, ops.moveaxis(currents, 1, 0))
+    membrane, spikes = scan(step, membrane, ops.moveaxis(currents, 1, 0))
     return ops.moveaxis(spikes, 0, 1), membrane
 
 
 def _bptt(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
-    steps = currents.shape[1]
-    if steps is None:
-        raise ValueError(
-            'method="bptt" needs a known number of timesteps. Received: '
-            f"currents.shape={tuple(currents.shape)}"
-        )
-
+    # Carries and per-step outputs are single stacked tensors, the form
+    # `loops.scan` takes on every backend.
     @ops.custom_gradient
     def run(currents, membrane, beta, threshold):
-        previous, pre_resets, spikes = [], [], []
-        v = membrane
-        for t in range(steps):
-            previous.append(v)
-            pre, v, s = lif_step(
-                v,
-                currents[:, t],
-                beta,
-                threshold,
-                reset,
-                surrogates.heaviside,
-                detach_reset,
+        def forward_step(v, current):
+            pre, new_v, s = lif_step(
+                v, current, beta, threshold, reset, surrogates.heaviside, False
             )
-            pre_resets.append(pre)
-            spikes.append(s)
-        # custom_gradient on PyTorch takes a single output tensor, so the
-        # final membrane rides along as one extra "timestep".
-        output = ops.stack(spikes + [v], axis=1)
+            return new_v, ops.stack([s, pre, v])
 
-        def grad(*args, upstream=None):
-            if upstream is None:
-                (upstream,) = args
-            return _backward(
-                upstream, previous, pre_resets, spikes, beta, threshold
-            )
-
-        return output, grad
-
-    def _backward(upstream, previous, pre_resets, spikes, beta, threshold):
-        grad_membrane = upstream[:, steps]
-        grad_beta = ops.zeros_like(grad_membrane)
-        grad_threshold = ops.zeros_like(grad_membrane)
-        grad_currents = [None] * steps
-        for t in reversed(range(steps)):
-            pre, s = pre_resets[t], spikes[t]
+        def backward_step(carry, saved):
+            grad_membrane, grad_beta, grad_threshold = ops.unstack(carry)
+            grad_spikes, (s, pre, previous) = saved[0], ops.unstack(saved[1])
             derivative = spike_fn.derivative(pre - threshold)
-            grad_spikes = upstream[:, t]
             if reset == "subtract":
                 if not detach_reset:
                     grad_spikes = grad_spikes - grad_membrane * threshold
@@ -147,18 +117,40 @@ def _bptt(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
                 grad_pre = grad_membrane
             grad_pre = grad_pre + grad_spikes * derivative
             grad_threshold = grad_threshold - grad_spikes * derivative
-            grad_beta = grad_beta + grad_pre * previous[t]
-            grad_currents[t] = grad_pre
-            grad_membrane = grad_pre * beta
-        return (
-            ops.stack(grad_currents, axis=1),
-            grad_membrane,
-            _sum_to_shape(grad_beta, beta),
-            _sum_to_shape(grad_threshold, threshold),
+            grad_beta = grad_beta + grad_pre * previous
+            carry = ops.stack([grad_pre * beta, grad_beta, grad_threshold])
+            return carry, grad_pre
+
+        final, saved = scan(
+            forward_step, membrane, ops.moveaxis(currents, 1, 0)
         )
+        spikes = ops.moveaxis(saved[:, 0], 0, 1)
+        # custom_gradient on PyTorch takes a single output tensor, so the
+        # final membrane rides along as one extra "timestep".
+        output = ops.concatenate([spikes, final[:, None]], axis=1)
+
+        def grad(*args, upstream=None):
+            if upstream is None:
+                (upstream,) = args
+            zeros = ops.zeros_like(final)
+            carry, grad_currents = scan(
+                backward_step,
+                ops.stack([upstream[:, -1], zeros, zeros]),
+                (ops.moveaxis(upstream[:, :-1], 1, 0), saved),
+                reverse=True,
+            )
+            grad_membrane, grad_beta, grad_threshold = ops.unstack(carry)
+            return (
+                ops.moveaxis(grad_currents, 0, 1),
+                grad_membrane,
+                _sum_to_shape(grad_beta, beta),
+                _sum_to_shape(grad_threshold, threshold),
+            )
+
+        return output, grad
 
     output = run(currents, membrane, beta, threshold)
-    return output[:, :steps], output[:, steps]
+    return output[:, :-1], output[:, -1]
 
 
 def _sum_to_shape(grad, like):

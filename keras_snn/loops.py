@@ -1,0 +1,74 @@
+"""A time loop (`scan`) that suits each backend.
+
+`keras.ops.scan` is not used directly: on TensorFlow it requires the
+per-step output to have the carry's shape and its loop has no maximum
+iteration count (which XLA needs to differentiate it), and on PyTorch its
+bookkeeping costs more than the elementwise steps it runs.
+"""
+
+from keras import backend
+from keras import ops
+
+
+def scan(f, init, xs, reverse=False):
+    """Loops `carry, y = f(carry, x)` over axis 0 of `xs`.
+
+    Args:
+        f: callable `(carry, x) -> (carry, y)`. `carry` and `y` are single
+            tensors of one dtype.
+        init: tensor. The initial carry.
+        xs: tensor or tuple of tensors, sliced along axis 0.
+        reverse: bool. Loop from the last slice to the first.
+
+    Returns:
+        `(final_carry, ys)`, with `ys` stacked along axis 0 in the order of
+        `xs` (also when `reverse=True`).
+    """
+    name = backend.backend()
+    if name == "tensorflow":
+        return _tensorflow_scan(f, init, xs, reverse)
+    if name == "jax":
+        return ops.scan(f, init, xs, reverse=reverse)
+    return _python_scan(f, init, xs, reverse)
+
+
+def _python_scan(f, init, xs, reverse):
+    steps = range((xs[0] if isinstance(xs, tuple) else xs).shape[0])
+    carry, ys = init, []
+    for t in reversed(steps) if reverse else steps:
+        x = tuple(x[t] for x in xs) if isinstance(xs, tuple) else xs[t]
+        carry, y = f(carry, x)
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    return carry, ops.stack(ys, axis=0)
+
+
+def _tensorflow_scan(f, init, xs, reverse):
+    import tensorflow as tf
+
+    flat = xs if isinstance(xs, tuple) else (xs,)
+    steps = flat[0].shape[0]
+    if steps is None:
+        steps = tf.shape(flat[0])[0]
+    arrays = [
+        tf.TensorArray(x.dtype, size=steps, element_shape=x.shape[1:]).unstack(
+            x
+        )
+        for x in flat
+    ]
+    outputs = tf.TensorArray(init.dtype, size=steps)
+
+    def body(i, carry, outputs):
+        t = steps - 1 - i if reverse else i
+        x = tuple(a.read(t) for a in arrays)
+        carry, y = f(carry, x if isinstance(xs, tuple) else x[0])
+        return i + 1, carry, outputs.write(t, y)
+
+    _, carry, outputs = tf.while_loop(
+        lambda i, *_: i < steps,
+        body,
+        (tf.constant(0), init, outputs),
+        maximum_iterations=steps,
+    )
+    return carry, outputs.stack()
