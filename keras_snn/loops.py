@@ -14,8 +14,9 @@ def scan(f, init, xs, reverse=False):
     """Loops `carry, y = f(carry, x)` over axis 0 of `xs`.
 
     Args:
-        f: callable `(carry, x) -> (carry, y)`. `carry` and `y` are single
-            tensors of one dtype.
+        f: callable `(carry, x) -> (carry, y)`. `carry` is a tensor; `y`
+            is a tensor or a tuple of tensors, each with the shape and
+            dtype of `carry`.
         init: tensor. The initial carry.
         xs: tensor or tuple of tensors, sliced along axis 0.
         reverse: bool. Loop from the last slice to the first.
@@ -41,6 +42,10 @@ def _python_scan(f, init, xs, reverse):
         ys.append(y)
     if reverse:
         ys.reverse()
+    if not ys:
+        return carry, ops.zeros((0, *init.shape), init.dtype)
+    if isinstance(ys[0], tuple):
+        return carry, tuple(ops.stack(y, axis=0) for y in zip(*ys, strict=True))
     return carry, ops.stack(ys, axis=0)
 
 
@@ -57,13 +62,23 @@ def _tensorflow_scan(f, init, xs, reverse):
         )
         for x in flat
     ]
-    outputs = tf.TensorArray(init.dtype, size=steps)
+    # A trial call of `f` (on zeros, as `xs` may hold no step) tells how
+    # many per-step outputs there are.
+    zeros = tuple(tf.zeros(tf.shape(x)[1:], x.dtype) for x in flat)
+    sample = f(init, zeros if isinstance(xs, tuple) else zeros[0])[1]
+    count = len(sample) if isinstance(sample, tuple) else 1
+    outputs = tuple(
+        tf.TensorArray(init.dtype, size=steps, element_shape=init.shape)
+        for _ in range(count)
+    )
 
     def body(i, carry, outputs):
         t = steps - 1 - i if reverse else i
         x = tuple(a.read(t) for a in arrays)
         carry, y = f(carry, x if isinstance(xs, tuple) else x[0])
-        return i + 1, carry, outputs.write(t, y)
+        y = y if isinstance(y, tuple) else (y,)
+        outputs = tuple(o.write(t, v) for o, v in zip(outputs, y, strict=True))
+        return i + 1, carry, outputs
 
     _, carry, outputs = tf.while_loop(
         lambda i, *_: i < steps,
@@ -71,4 +86,5 @@ def _tensorflow_scan(f, init, xs, reverse):
         (tf.constant(0), init, outputs),
         maximum_iterations=steps,
     )
-    return carry, outputs.stack()
+    stacked = tuple(o.stack() for o in outputs)
+    return carry, stacked if isinstance(sample, tuple) else stacked[0]

@@ -90,67 +90,96 @@ def _scan(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
 
 
 def _bptt(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
-    # Carries and per-step outputs are single stacked tensors, the form
-    # `loops.scan` takes on every backend.
     @ops.custom_gradient
     def run(currents, membrane, beta, threshold):
         def forward_step(v, current):
             pre, new_v, s = lif_step(
                 v, current, beta, threshold, reset, surrogates.heaviside, False
             )
-            return new_v, ops.stack([s, pre, v])
+            return new_v, (s, pre, v)
 
-        def backward_step(carry, saved):
-            grad_membrane, grad_beta, grad_threshold = ops.unstack(carry)
-            grad_spikes, (s, pre, previous) = saved[0], ops.unstack(saved[1])
-            derivative = spike_fn.derivative(pre - threshold)
-            if reset == "subtract":
-                if not detach_reset:
-                    grad_spikes = grad_spikes - grad_membrane * threshold
-                grad_threshold = grad_threshold - grad_membrane * s
-                grad_pre = grad_membrane
-            elif reset == "zero":
-                if not detach_reset:
-                    grad_spikes = grad_spikes - grad_membrane * pre
-                grad_pre = grad_membrane * (1.0 - s)
-            else:
-                grad_pre = grad_membrane
-            grad_pre = grad_pre + grad_spikes * derivative
-            grad_threshold = grad_threshold - grad_spikes * derivative
-            grad_beta = grad_beta + grad_pre * previous
-            carry = ops.stack([grad_pre * beta, grad_beta, grad_threshold])
-            return carry, grad_pre
-
-        final, saved = scan(
+        final, (spikes, pres, previous) = scan(
             forward_step, membrane, ops.moveaxis(currents, 1, 0)
         )
-        spikes = ops.moveaxis(saved[:, 0], 0, 1)
         # custom_gradient on PyTorch takes a single output tensor, so the
         # final membrane rides along as one extra "timestep".
-        output = ops.concatenate([spikes, final[:, None]], axis=1)
+        output = ops.concatenate(
+            [ops.moveaxis(spikes, 0, 1), final[:, None]], axis=1
+        )
 
         def grad(*args, upstream=None):
             if upstream is None:
                 (upstream,) = args
-            zeros = ops.zeros_like(final)
-            carry, grad_currents = scan(
-                backward_step,
-                ops.stack([upstream[:, -1], zeros, zeros]),
-                (ops.moveaxis(upstream[:, :-1], 1, 0), saved),
-                reverse=True,
-            )
-            grad_membrane, grad_beta, grad_threshold = ops.unstack(carry)
-            return (
-                ops.moveaxis(grad_currents, 0, 1),
-                grad_membrane,
-                _sum_to_shape(grad_beta, beta),
-                _sum_to_shape(grad_threshold, threshold),
-            )
+            return _backward(upstream, spikes, pres, previous, beta, threshold)
 
         return output, grad
 
+    def _backward(upstream, spikes, pres, previous, beta, threshold):
+        # Time-major [T, batch, units]. With u_t the membrane after reset and
+        # p_t before it, dL/dp_t = m_t * dL/du_t + a_t and dL/du_(t-1) =
+        # beta * dL/dp_t: a linear recurrence whose coefficients m_t and
+        # a_t = dL/ds_t * spike'(p_t - threshold) are computed for all steps
+        # at once, so that the loop holds two elementwise ops.
+        grad_spikes = ops.moveaxis(upstream[:, :-1], 1, 0)
+        derivative = spike_fn.derivative(pres - threshold)
+        direct = grad_spikes * derivative
+        if reset == "subtract":
+            keep = ops.ones_like(pres)
+            via_reset = threshold * ops.ones_like(pres)
+        elif reset == "zero":
+            keep = 1.0 - spikes
+            via_reset = pres
+        else:
+            keep = ops.ones_like(pres)
+            via_reset = ops.zeros_like(pres)
+        if not detach_reset:
+            # dL/ds_t also gets -dL/du_t * du_t/ds_t through the reset.
+            keep = keep - via_reset * derivative
+
+        def backward_step(grad_pre_next, coefficients):
+            decay_keep, added = coefficients
+            return grad_pre_next * decay_keep + added, None
+
+        # dL/du_(T-1) comes from the final-membrane output; folding it into
+        # a step T keeps the loop uniform.
+        grad_final = upstream[:, -1]
+        last = keep[-1:] * grad_final[None] + direct[-1:]
+        _, grad_pres = scan(
+            _carry_only(backward_step),
+            last[0],
+            (beta * keep[:-1], direct[:-1]),
+            reverse=True,
+        )
+        grad_pres = ops.concatenate([grad_pres, last], axis=0)
+        # dL/du_t for every step: beta * dL/dp_(t+1), and the output's at T-1.
+        grad_after = ops.concatenate(
+            [beta * grad_pres[1:], grad_final[None]], axis=0
+        )
+        grad_spikes_total = grad_spikes
+        if not detach_reset:
+            grad_spikes_total = grad_spikes - grad_after * via_reset
+        grad_threshold = -grad_spikes_total * derivative
+        if reset == "subtract":
+            grad_threshold = grad_threshold - grad_after * spikes
+        return (
+            ops.moveaxis(grad_pres, 0, 1),
+            beta * grad_pres[0],
+            _sum_to_shape(ops.sum(grad_pres * previous, axis=0), beta),
+            _sum_to_shape(ops.sum(grad_threshold, axis=0), threshold),
+        )
+
     output = run(currents, membrane, beta, threshold)
     return output[:, :-1], output[:, -1]
+
+
+def _carry_only(step):
+    # Adapts `step(carry, x) -> (carry, None)` to a scan whose per-step
+    # output is the new carry itself.
+    def wrapped(carry, x):
+        carry, _ = step(carry, x)
+        return carry, carry
+
+    return wrapped
 
 
 def _sum_to_shape(grad, like):

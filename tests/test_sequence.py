@@ -139,3 +139,18 @@ def test_lif_layer_fast_path_equals_cell_loop():
         1.0,
     )
     np.testing.assert_array_equal(to_numpy(reversed_layer(x)), expected)
+
+
+@pytest.mark.parametrize("method", ["scan", "bptt"])
+def test_single_timestep(method):
+    currents = CURRENTS[:, :1]
+    upstream = UPSTREAM[:, :1]
+    (grad,) = gradients(
+        lambda c: keras.ops.multiply(
+            lif_sequence(c, np.zeros((3, 4), "float32"), 0.8, method=method)[0],
+            upstream,
+        ),
+        currents,
+    )
+    expected = reference.lif_bptt(currents, upstream, 0.8, 1.0)
+    np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-6)
