@@ -197,6 +197,18 @@ class LIFCell(keras.layers.Layer):
             return self.threshold_weight
         return self.threshold
 
+    def neuron_options(self):
+        """The keyword arguments of `lif_neuron` and `lif_sequence` that
+        this cell uses: `beta`, `threshold`, `reset`, `surrogate` and
+        `detach_reset`."""
+        return {
+            "beta": self.get_beta(),
+            "threshold": self.get_threshold(),
+            "reset": self.reset,
+            "surrogate": self.surrogate,
+            "detach_reset": self.detach_reset,
+        }
+
     def input_current(self, inputs):
         """The weighted input `I = inputs @ kernel + bias`, any leading
         shape."""
@@ -209,13 +221,7 @@ class LIFCell(keras.layers.Layer):
         membrane = states[0] if isinstance(states, (list, tuple)) else states
         current = self.input_current(inputs)
         membrane, spikes = lif_neuron(
-            membrane,
-            current,
-            self.get_beta(),
-            self.get_threshold(),
-            reset=self.reset,
-            surrogate=self.surrogate,
-            detach_reset=self.detach_reset,
+            membrane, current, **self.neuron_options()
         )
         if isinstance(states, (list, tuple)):
             return spikes, [membrane]
@@ -426,13 +432,7 @@ class LIF(keras.layers.RNN):
             # the values saved for the backward pass intact.
             membrane = ops.copy(membrane)
         spikes, membrane = lif_sequence(
-            currents,
-            membrane,
-            cell.get_beta(),
-            cell.get_threshold(),
-            reset=cell.reset,
-            surrogate=cell.surrogate,
-            detach_reset=cell.detach_reset,
+            currents, membrane, **cell.neuron_options()
         )
         return spikes[:, -1], spikes, [membrane]
 
