@@ -51,8 +51,9 @@ def lif_sequence(
         reset: str. `"subtract"` (default), `"zero"` or `"none"`.
         surrogate: str, dict or `Surrogate`. Defaults to `"fast_sigmoid"`.
         detach_reset: bool. Stop the gradient through the reset.
-        method: str. `"auto"` (default: `"bptt"` on PyTorch, `"scan"`
-            elsewhere), `"scan"` or `"bptt"`.
+        method: str. `"auto"` (default: `"bptt"` on PyTorch, `"bptt"`
+            compiled with XLA on TensorFlow, `"scan"` on JAX), `"scan"` or
+            `"bptt"`.
 
     Returns:
         A tuple `(spikes, membrane)`: the spike train `[batch, time,
@@ -67,15 +68,39 @@ def lif_sequence(
     membrane = ops.convert_to_tensor(membrane, dtype=dtype)
     beta = ops.convert_to_tensor(beta, dtype=dtype)
     threshold = ops.convert_to_tensor(threshold, dtype=dtype)
+    options = (reset, spike_fn, detach_reset)
     if method == "auto":
+        if backend.backend() == "tensorflow":
+            import tensorflow as tf
+
+            # Plain tensors, not variables: tf.function traces by value type.
+            args = [
+                tf.identity(a) for a in (currents, membrane, beta, threshold)
+            ]
+            return _xla_bptt(*options)(*args)
         method = "bptt" if backend.backend() == "torch" else "scan"
     if method == "scan":
-        return _scan(
-            currents, membrane, beta, threshold, reset, spike_fn, detach_reset
-        )
-    return _bptt(
-        currents, membrane, beta, threshold, reset, spike_fn, detach_reset
-    )
+        return _scan(currents, membrane, beta, threshold, *options)
+    return _bptt(currents, membrane, beta, threshold, *options)
+
+
+_XLA_FUNCTIONS = {}
+
+
+def _xla_bptt(reset, spike_fn, detach_reset):
+    # Keras leaves XLA off for TensorFlow on CPU, where a graph-mode loop
+    # pays per op and per iteration; compiling just this op with XLA fuses
+    # each step. One tf.function per neuron configuration, so that its
+    # traces are reused from call to call.
+    key = (reset, spike_fn, detach_reset)
+    if key not in _XLA_FUNCTIONS:
+        import tensorflow as tf
+
+        def run(currents, membrane, beta, threshold):
+            return _bptt(currents, membrane, beta, threshold, *key)
+
+        _XLA_FUNCTIONS[key] = tf.function(run, jit_compile=True)
+    return _XLA_FUNCTIONS[key]
 
 
 def _scan(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
