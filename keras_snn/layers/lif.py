@@ -50,7 +50,11 @@ class LIFCell(keras.layers.Layer):
             function and its surrogate gradient. Defaults to
             `"fast_sigmoid"` (slope 25).
         detach_reset: bool. Stop the gradient through the reset term.
-            Defaults to True.
+            Defaults to True. With `False` the gradient also flows through
+            the reset, where each step multiplies it by about
+            `1 - threshold * surrogate'(V - threshold)`; with the default
+            surrogate (peak 25) that grows without bound over time, so
+            keep the default unless the surrogate is much flatter.
         trainable_beta: bool. Learn one decay per neuron, parameterized as
             `beta = sigmoid(beta_logit)` so that it stays in (0, 1).
             Requires `beta < 1`. Defaults to False.
