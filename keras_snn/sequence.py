@@ -14,6 +14,8 @@ inside the time loop. Two implementations give the same numbers:
   the forward loop is differentiated, so compilers see two simple loops.
 """
 
+import numbers
+
 from keras import backend
 from keras import ops
 
@@ -63,6 +65,11 @@ def lif_sequence(
     check_bool("detach_reset", detach_reset)
     check_choice("method", method, METHODS)
     spike_fn = surrogates.get(surrogate)
+    # Python numbers are constants: their gradients need not be computed.
+    learned = (
+        not isinstance(beta, numbers.Real),
+        not isinstance(threshold, numbers.Real),
+    )
     currents = ops.convert_to_tensor(currents)
     dtype = currents.dtype
     membrane = ops.convert_to_tensor(membrane, dtype=dtype)
@@ -77,22 +84,22 @@ def lif_sequence(
             args = [
                 tf.identity(a) for a in (currents, membrane, beta, threshold)
             ]
-            return _xla_bptt(*options)(*args)
+            return _xla_bptt(*options, *learned)(*args)
         method = "bptt" if backend.backend() == "torch" else "scan"
     if method == "scan":
         return _scan(currents, membrane, beta, threshold, *options)
-    return _bptt(currents, membrane, beta, threshold, *options)
+    return _bptt(currents, membrane, beta, threshold, *options, *learned)
 
 
 _XLA_FUNCTIONS = {}
 
 
-def _xla_bptt(reset, spike_fn, detach_reset):
+def _xla_bptt(*options):
     # Keras leaves XLA off for TensorFlow on CPU, where a graph-mode loop
     # pays per op and per iteration; compiling just this op with XLA fuses
     # each step. One tf.function per neuron configuration, so that its
     # traces are reused from call to call.
-    key = (reset, spike_fn, detach_reset)
+    key = options
     if key not in _XLA_FUNCTIONS:
         import tensorflow as tf
 
@@ -114,7 +121,17 @@ def _scan(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
     return ops.moveaxis(spikes, 0, 1), membrane
 
 
-def _bptt(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
+def _bptt(
+    currents,
+    membrane,
+    beta,
+    threshold,
+    reset,
+    spike_fn,
+    detach_reset,
+    learn_beta=True,
+    learn_threshold=True,
+):
     @ops.custom_gradient
     def run(currents, membrane, beta, threshold):
         def forward_step(v, current):
@@ -141,56 +158,66 @@ def _bptt(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
 
     def _backward(upstream, spikes, pres, previous, beta, threshold):
         # Time-major [T, batch, units]. With u_t the membrane after reset and
-        # p_t before it, dL/dp_t = m_t * dL/du_t + a_t and dL/du_(t-1) =
-        # beta * dL/dp_t: a linear recurrence whose coefficients m_t and
+        # p_t before it, dL/dp_t = keep_t * dL/du_t + a_t and dL/du_(t-1) =
+        # beta * dL/dp_t: a linear recurrence whose coefficients keep_t and
         # a_t = dL/ds_t * spike'(p_t - threshold) are computed for all steps
         # at once, so that the loop holds two elementwise ops.
         grad_spikes = ops.moveaxis(upstream[:, :-1], 1, 0)
         derivative = spike_fn.derivative(pres - threshold)
         direct = grad_spikes * derivative
-        if reset == "subtract":
-            keep = ops.ones_like(pres)
-            via_reset = threshold * ops.ones_like(pres)
-        elif reset == "zero":
-            keep = 1.0 - spikes
-            via_reset = pres
-        else:
-            keep = ops.ones_like(pres)
-            via_reset = ops.zeros_like(pres)
-        if not detach_reset:
+        # keep = du_t/dp_t (None stands for 1); via_reset = -du_t/ds_t.
+        keep, via_reset = {
+            "subtract": (None, threshold),
+            "zero": (1.0 - spikes, pres),
+            "none": (None, None),
+        }[reset]
+        attached = not detach_reset and via_reset is not None
+        if attached:
             # dL/ds_t also gets -dL/du_t * du_t/ds_t through the reset.
-            keep = keep - via_reset * derivative
+            keep = (1.0 if keep is None else keep) - via_reset * derivative
+        # dL/du_(T-1) comes from the final-membrane output.
+        grad_final = upstream[:, -1]
 
-        def backward_step(grad_pre_next, coefficients):
+        def constant_step(grad_pre_next, added):
+            return grad_pre_next * beta + added, None
+
+        def varying_step(grad_pre_next, coefficients):
             decay_keep, added = coefficients
             return grad_pre_next * decay_keep + added, None
 
-        # dL/du_(T-1) comes from the final-membrane output; folding it into
-        # a step T keeps the loop uniform.
-        grad_final = upstream[:, -1]
-        last = keep[-1:] * grad_final[None] + direct[-1:]
-        _, grad_pres = scan(
-            _carry_only(backward_step),
-            last[0],
-            (beta * keep[:-1], direct[:-1]),
-            reverse=True,
-        )
-        grad_pres = ops.concatenate([grad_pres, last], axis=0)
-        # dL/du_t for every step: beta * dL/dp_(t+1), and the output's at T-1.
-        grad_after = ops.concatenate(
-            [beta * grad_pres[1:], grad_final[None]], axis=0
-        )
-        grad_spikes_total = grad_spikes
-        if not detach_reset:
-            grad_spikes_total = grad_spikes - grad_after * via_reset
-        grad_threshold = -grad_spikes_total * derivative
-        if reset == "subtract":
-            grad_threshold = grad_threshold - grad_after * spikes
+        if keep is None:
+            last = grad_final + direct[-1]
+            step, xs = constant_step, direct[:-1]
+        else:
+            last = keep[-1] * grad_final + direct[-1]
+            step, xs = varying_step, (beta * keep[:-1], direct[:-1])
+        _, grad_pres = scan(_carry_only(step), last, xs, reverse=True)
+        grad_pres = ops.concatenate([grad_pres, last[None]], axis=0)
+        grad_beta = ops.zeros_like(beta)
+        if learn_beta:
+            grad_beta = _sum_to_shape(
+                ops.sum(grad_pres * previous, axis=0), beta
+            )
+        grad_threshold = ops.zeros_like(threshold)
+        if learn_threshold:
+            # dL/du_t for every step: beta * dL/dp_(t+1), the output's last.
+            grad_after = ops.concatenate(
+                [beta * grad_pres[1:], grad_final[None]], axis=0
+            )
+            total = grad_spikes
+            if attached:
+                total = grad_spikes - grad_after * via_reset
+            grad_threshold = -total * derivative
+            if reset == "subtract":
+                grad_threshold = grad_threshold - grad_after * spikes
+            grad_threshold = _sum_to_shape(
+                ops.sum(grad_threshold, axis=0), threshold
+            )
         return (
             ops.moveaxis(grad_pres, 0, 1),
             beta * grad_pres[0],
-            _sum_to_shape(ops.sum(grad_pres * previous, axis=0), beta),
-            _sum_to_shape(ops.sum(grad_threshold, axis=0), threshold),
+            grad_beta,
+            grad_threshold,
         )
 
     output = run(currents, membrane, beta, threshold)

@@ -58,7 +58,7 @@ def heaviside(x):
     # `x - x` is 0 for finite x and NaN for NaN or +-Inf, so this keeps
     # non-finite values visible with plain arithmetic that every exporter
     # lowers (no isfinite or where op).
-    return ops.cast(ops.greater(x, 0), x.dtype) + (x - x)
+    return ops.cast(x > 0, x.dtype) + (x - x)
 
 
 class Surrogate:

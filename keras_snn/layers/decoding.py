@@ -48,6 +48,9 @@ class RateDecoding(keras.layers.Layer):
         Firing rates of shape `[batch, units...]`.
     """
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+
     def build(self, input_shape):
         if len(input_shape) < 3:
             raise ValueError(
