@@ -2,16 +2,30 @@
 
 The public surface, re-exported explicitly:
 
-- layers: `LIFCell`, `LIF`, `RepeatEncoding`, `RateDecoding`;
+- layers: `LIFCell`, `LIF`, `RepeatEncoding`, `PoissonEncoding`,
+  `LatencyEncoding`, `RateDecoding`;
 - functions: `lif_neuron`, `lif_sequence`, `rate_decode`,
   `surrogate_gradient`;
 - the model builder `build`;
-- the surrogate registry, `keras_snn.surrogates`.
+- the surrogate registry, `keras_snn.surrogates`;
+- losses on firing rates, `keras_snn.losses`;
+- the firing-rate regularizer, `keras_snn.regularizers.FiringRate`;
+- spike trains and a firing-rate callback, `keras_snn.monitoring`;
+- plots of spikes, rates and membranes, `keras_snn.plot` (needs
+  matplotlib);
+- dataset loaders for the examples, `keras_snn.datasets`.
 """
 
+from keras_snn import datasets
+from keras_snn import losses
+from keras_snn import monitoring
+from keras_snn import plot
+from keras_snn import regularizers
 from keras_snn import surrogates
 from keras_snn.layers import LIF
+from keras_snn.layers import LatencyEncoding
 from keras_snn.layers import LIFCell
+from keras_snn.layers import PoissonEncoding
 from keras_snn.layers import RateDecoding
 from keras_snn.layers import RepeatEncoding
 from keras_snn.layers import rate_decode
@@ -26,13 +40,20 @@ __version__ = "0.1.0"
 __all__ = [
     "LIF",
     "LIFCell",
+    "LatencyEncoding",
+    "PoissonEncoding",
     "RateDecoding",
     "RepeatEncoding",
     "beta_from_tau",
     "build",
+    "datasets",
     "lif_neuron",
     "lif_sequence",
+    "losses",
+    "monitoring",
+    "plot",
     "rate_decode",
+    "regularizers",
     "surrogate_gradient",
     "surrogates",
 ]

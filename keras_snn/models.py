@@ -3,6 +3,8 @@
 import keras
 
 from keras_snn.layers.decoding import RateDecoding
+from keras_snn.layers.encoding import LatencyEncoding
+from keras_snn.layers.encoding import PoissonEncoding
 from keras_snn.layers.lif import LIF
 from keras_snn.validation import check_positive_int
 from keras_snn.validation import check_sizes
@@ -14,6 +16,7 @@ def build(
     hidden_sizes=(256, 128),
     output_size,
     num_timesteps=25,
+    encoding="repeat",
     tau=2.0,
     threshold=1.0,
     beta=None,
@@ -30,9 +33,8 @@ def build(
     """Builds a feed-forward spiking classifier.
 
     The model maps `[batch, input_size]` to `[batch, output_size]` firing
-    rates in [0, 1]: the input is presented at each of `num_timesteps`
-    steps (direct coding, done by the first `LIF` layer, which computes the
-    input projection once), flows through one `LIF` layer per entry of
+    rates in [0, 1]: the input is encoded over `num_timesteps` steps
+    (`encoding`), flows through one `LIF` layer per entry of
     `hidden_sizes` and an `LIF` output layer of `output_size` neurons, and
     the output spikes are rate-decoded (`RateDecoding`).
 
@@ -42,6 +44,15 @@ def build(
             Defaults to `[256, 128]`.
         output_size: int. Number of output neurons (classes). Required.
         num_timesteps: int. Number of simulation steps. Defaults to 25.
+        encoding: str or layer. How the static input becomes a sequence:
+            `"repeat"` (the default: direct coding, the input as a
+            constant current at every step; the first `LIF` layer does it
+            itself and computes the input projection once), `"poisson"`
+            (`PoissonEncoding(num_timesteps)`: random spikes, inputs must
+            lie in [0, 1]), `"latency"` (`LatencyEncoding(num_timesteps)`:
+            one spike per input, inputs in [0, 1]), or an encoder layer
+            instance such as `PoissonEncoding(25, gain=0.5, seed=0)`, whose
+            `num_timesteps` must equal `num_timesteps`.
         tau: float. Membrane time constant in timesteps. Defaults to 2.
         threshold: float. Firing threshold. Defaults to 1.
         beta: float in (0, 1] or None. Decay; overrides `tau` when given.
@@ -74,6 +85,7 @@ def build(
     hidden_sizes = check_sizes("hidden_sizes", hidden_sizes)
     output_size = check_positive_int("output_size", output_size)
     num_timesteps = check_positive_int("num_timesteps", num_timesteps)
+    encoder = _encoder(encoding, num_timesteps)
     neuron_options = {
         "tau": tau,
         "threshold": threshold,
@@ -88,14 +100,51 @@ def build(
         "kernel_initializer": kernel_initializer,
     }
     inputs = keras.Input(shape=(input_size,), name="inputs")
-    x = inputs
+    x = inputs if encoder is None else encoder(inputs)
     names = [f"lif_{i}" for i in range(len(hidden_sizes))] + ["lif_output"]
     for index, (units, layer_name) in enumerate(
         zip(hidden_sizes + [output_size], names, strict=True)
     ):
-        # The first layer repeats the static input over time itself (direct
-        # coding), so that its projection is computed once per sequence.
-        steps = {"num_timesteps": num_timesteps} if index == 0 else {}
+        # With the default encoding, the first layer repeats the static
+        # input over time itself (direct coding), so that its projection is
+        # computed once per sequence.
+        direct = index == 0 and encoder is None
+        steps = {"num_timesteps": num_timesteps} if direct else {}
         x = LIF(units, name=layer_name, **steps, **neuron_options)(x)
     outputs = RateDecoding(name="rates", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+ENCODINGS = {
+    "repeat": None,
+    "poisson": PoissonEncoding,
+    "latency": LatencyEncoding,
+}
+
+
+def _encoder(encoding, num_timesteps):
+    """The encoder layer for `encoding`, or None for direct coding."""
+    if isinstance(encoding, str):
+        if encoding not in ENCODINGS:
+            raise ValueError(
+                f"encoding must be one of {sorted(ENCODINGS)} or an encoder "
+                f"layer. Received: encoding={encoding!r}"
+            )
+        encoder_class = ENCODINGS[encoding]
+        if encoder_class is None:
+            return None
+        return encoder_class(num_timesteps, name="encoding")
+    if not isinstance(encoding, keras.layers.Layer):
+        raise TypeError(
+            "encoding must be a name or a Keras layer that maps [batch, "
+            "features] to [batch, time, features]. Received: "
+            f"encoding={encoding!r}"
+        )
+    layer_steps = getattr(encoding, "num_timesteps", num_timesteps)
+    if layer_steps != num_timesteps:
+        raise ValueError(
+            "The encoding layer's num_timesteps must equal build()'s "
+            f"num_timesteps. Received: encoding.num_timesteps={layer_steps}, "
+            f"num_timesteps={num_timesteps}"
+        )
+    return encoding

@@ -3,6 +3,9 @@
 import math
 import numbers
 
+import keras
+import numpy as np
+
 
 def _received(name, value):
     return f"Received: {name}={value!r}"
@@ -85,3 +88,64 @@ def check_bool(name, value):
             f"{name} must be True or False. {_received(name, value)}"
         )
     return value
+
+
+def is_concrete(x):
+    """Whether the values of tensor `x` are known now.
+
+    Values are known for eager tensors (PyTorch, TensorFlow eager, JAX
+    outside `jit`) and NumPy arrays. They are unknown for symbolic tensors:
+    inside `tf.function` or `jax.jit` (Keras compiles `fit`, `evaluate`
+    and `predict` so on TensorFlow and JAX by default), on PyTorch's
+    `"meta"` device or under `torch.compile`, and while Keras infers output
+    shapes. Data checks use this to raise errors where they can, and keep
+    compiled graphs free of host round trips.
+
+    Args:
+        x: tensor or array.
+
+    Returns:
+        bool.
+    """
+    if keras.backend.is_keras_tensor(x) or _in_symbolic_scope():
+        return False
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return tf.executing_eagerly()
+    if name == "jax":
+        import jax
+
+        return not isinstance(x, jax.core.Tracer)
+    if name == "torch":
+        import torch
+
+        compiling = getattr(torch.compiler, "is_compiling", lambda: False)
+        return not compiling() and not (
+            isinstance(x, torch.Tensor) and x.device.type == "meta"
+        )
+    return True
+
+
+def concrete_values(x):
+    """The values of `x` as a NumPy array if `is_concrete(x)`, else None."""
+    if not is_concrete(x):
+        return None
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def first_index(mask):
+    """The index of the first True entry of a boolean NumPy array."""
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
+
+def _in_symbolic_scope():
+    # Keras traces layers and losses on placeholder tensors (on PyTorch,
+    # tensors of ones) to infer shapes; their values mean nothing. The
+    # check is private Keras API, hence the fallback.
+    try:
+        from keras.src.backend.common.symbolic_scope import in_symbolic_scope
+    except ImportError:  # pragma: no cover
+        return False
+    return in_symbolic_scope()

@@ -197,3 +197,91 @@ def test_wrong_input_feature_size():
     model = small_model()
     with pytest.raises(ValueError, match=r"expected shape=\(None, 8\)"):
         model(np.ones((2, 9), np.float32))
+
+
+def test_default_encoding_is_direct():
+    model = small_model()
+    assert model.get_layer("lif_0").num_timesteps == 15
+    assert not any(
+        isinstance(layer, keras_snn.PoissonEncoding | keras_snn.LatencyEncoding)
+        for layer in model.layers
+    )
+
+
+@pytest.mark.parametrize(
+    "encoding, layer_class",
+    [
+        ("poisson", keras_snn.PoissonEncoding),
+        ("latency", keras_snn.LatencyEncoding),
+    ],
+)
+def test_named_encodings(encoding, layer_class):
+    model = small_model(encoding=encoding)
+    encoder = model.get_layer("encoding")
+    assert isinstance(encoder, layer_class) and encoder.num_timesteps == 15
+    assert model.get_layer("lif_0").num_timesteps is None
+    rates = to_numpy(model(np.full((3, 8), 0.5, np.float32)))
+    assert rates.shape == (3, 4)
+
+
+def test_latency_encoding_model_matches_numpy_reference():
+    model = small_model(encoding="latency")
+    rng = np.random.default_rng(4)
+    layers = []
+    for name in ("lif_0", "lif_1", "lif_output"):
+        cell = model.get_layer(name).cell
+        kernel = rng.normal(0.5, 1.0, size=cell.kernel.shape).astype("float32")
+        bias = rng.normal(0.2, 0.1, size=cell.bias.shape).astype("float32")
+        cell.kernel.assign(kernel)
+        cell.bias.assign(bias)
+        layers.append((kernel, bias))
+    x = rng.uniform(0, 1, size=(6, 8)).astype(np.float32)
+    # Time-to-first-spike code, computed in float32 like the layer.
+    steps = np.round((np.float32(1) - x) * np.float32(14)).astype(int)
+    seq = np.zeros((6, 15, 8))
+    for b, f in np.ndindex(6, 8):
+        seq[b, steps[b, f], f] = 1.0
+    for kernel, bias in layers:
+        seq = reference.lif_layer(seq, kernel, bias, np.exp(-0.5), 1.0)
+    expected = seq.mean(axis=1)
+    np.testing.assert_allclose(to_numpy(model(x)), expected, atol=1e-6)
+    assert 0.0 < expected.mean() < 1.0
+
+
+def test_encoder_layer_instance():
+    encoder = keras_snn.PoissonEncoding(15, gain=0.5, seed=3)
+    model = small_model(encoding=encoder)
+    assert model.get_layer(encoder.name) is encoder
+
+
+def test_poisson_model_save_and_load(tmp_path):
+    model = small_model(encoding=keras_snn.PoissonEncoding(15, seed=5))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    encoder = [
+        layer
+        for layer in loaded.layers
+        if isinstance(layer, keras_snn.PoissonEncoding)
+    ]
+    assert len(encoder) == 1 and encoder[0].seed == 5
+    x = np.full((4, 8), 0.5, np.float32)
+    assert to_numpy(loaded(x)).shape == (4, 4)
+
+
+@pytest.mark.parametrize(
+    "encoding, error, match",
+    [
+        ("rate", ValueError, r"\['latency', 'poisson', 'repeat'\]"),
+        ("rate", ValueError, "encoding='rate'"),
+        (None, TypeError, "encoding=None"),
+        (
+            keras_snn.LatencyEncoding(10),
+            ValueError,
+            "encoding.num_timesteps=10, num_timesteps=15",
+        ),
+    ],
+)
+def test_bad_encoding(encoding, error, match):
+    with pytest.raises(error, match=match):
+        small_model(encoding=encoding)

@@ -1,0 +1,170 @@
+"""Train a spiking classifier on the scikit-learn digits, with the defaults.
+
+The 8x8 digits (1,797 images bundled with scikit-learn, so nothing is
+downloaded) are scaled to [0, 1] and split 80/20, stratified by class. The
+network is `keras_snn.build(input_size=64, output_size=10)` with every
+default: the input presented at each of 25 timesteps, LIF layers of 256
+and 128 neurons and an LIF output layer whose spikes are rate-decoded. It
+is trained for 30 epochs with Adam (learning rate 1e-3) on
+`keras_snn.losses.SparseRateCrossEntropy`, evaluated on the held-out 20%
+and saved as a `.keras` file.
+
+Expected result: at least 98% test accuracy on every backend, in well
+under a minute of CPU time on JAX and TensorFlow (see the README).
+
+Pick the backend with the `KERAS_BACKEND` environment variable:
+
+    KERAS_BACKEND=jax python examples/train_digits.py
+    KERAS_BACKEND=torch python examples/train_digits.py --seed 1
+    python examples/train_digits.py --epochs 1 --limit 256   # smoke run
+"""
+
+import argparse
+import os
+import time
+
+import keras
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+import keras_snn
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="The backend is chosen with KERAS_BACKEND "
+        "(tensorflow, jax or torch), e.g. "
+        "KERAS_BACKEND=jax python examples/train_digits.py",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=30, help="number of training epochs"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="training batch size"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the train/test split, the weights and the batches",
+    )
+    parser.add_argument(
+        "--encoding",
+        choices=["repeat", "poisson", "latency"],
+        default="repeat",
+        help="how build() encodes the pixels over time",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="use only the first LIMIT training and test images "
+        "(for a quick smoke run)",
+    )
+    parser.add_argument(
+        "--output",
+        default=os.path.join("examples", "output", "digits_snn.keras"),
+        help="where to save the trained model (.keras)",
+    )
+    parser.add_argument(
+        "--raster",
+        default=os.path.join("examples", "output", "digits_raster.png"),
+        help="where to save a spike raster of the first test image (PNG, "
+        "needs matplotlib); an empty string skips it",
+    )
+    parser.add_argument(
+        "--verbose",
+        type=int,
+        choices=[0, 1, 2],
+        default=1,
+        help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line "
+        "per epoch",
+    )
+    args = parser.parse_args(argv)
+    for name in ("epochs", "batch_size", "limit"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def load_data(seed, limit=None):
+    """Digits scaled to [0, 1], split 80/20 stratified by class."""
+    digits = load_digits()
+    # Pixel values are integers in 0..16.
+    x = (digits.data / 16.0).astype("float32")
+    y = digits.target.astype("int32")
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=0.2, stratify=y, random_state=seed
+    )
+    if limit is not None:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+        x_test, y_test = x_test[:limit], y_test[:limit]
+    return (x_train, y_train), (x_test, y_test)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    keras.utils.set_random_seed(args.seed)
+    (x_train, y_train), (x_test, y_test) = load_data(args.seed, args.limit)
+
+    model = keras_snn.build(
+        input_size=64, output_size=10, encoding=args.encoding
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras_snn.losses.SparseRateCrossEntropy(),
+        metrics=["accuracy"],
+    )
+
+    # CPU time of this process (all its threads), not wall-clock time: it
+    # depends less on what else the machine is running.
+    start = time.process_time()
+    model.fit(
+        x_train,
+        y_train,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        verbose=args.verbose,
+    )
+    train_cpu_seconds = time.process_time() - start
+
+    _, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    rates = model.predict(x_test, verbose=0)
+    print(
+        f"backend: {keras.backend.backend()}\n"
+        f"test accuracy: {accuracy:.4f} ({len(x_test)} images)\n"
+        f"training CPU time: {train_cpu_seconds:.1f} s "
+        f"({args.epochs} epochs, {len(x_train)} images)\n"
+        f"mean output rate: {float(np.mean(rates)):.3f}"
+    )
+
+    output_dir = os.path.dirname(args.output)
+    if output_dir:
+        os.makedirs(output_dir, exist_ok=True)
+    model.save(args.output)
+    print(f"saved the model to {args.output}")
+    if args.raster:
+        save_raster(model, x_test[:1], args.raster)
+
+
+def save_raster(model, x, path):
+    """Saves the spike raster of every LIF layer for one input."""
+    import keras_snn.plot
+
+    directory = os.path.dirname(path)
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+    try:
+        keras_snn.plot.raster(model, x, path=path)
+    except ImportError as error:
+        print(f"no raster saved: {error}")
+        return
+    print(f"saved a spike raster of the first test image to {path}")
+
+
+if __name__ == "__main__":
+    main()

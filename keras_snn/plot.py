@@ -1,0 +1,281 @@
+"""Plots of spiking activity: spike rasters, rate histograms, membranes.
+
+Needs matplotlib, the `plot` extra: `pip install keras-snn[plot]`. The
+figures are drawn with matplotlib's Agg backend, without `pyplot`: they
+work without a display, leave pyplot's global state alone, and are freed
+like any Python object. Each function returns a
+`matplotlib.figure.Figure` and, given `path`, also saves it as a PNG.
+
+The spike plots take either a dict `{layer name: spike train}` (as
+`keras_snn.monitoring.spike_trains` returns) or a model and a batch of
+inputs, from which they read the spike trains.
+"""
+
+import numbers
+
+import keras
+import numpy as np
+
+from keras_snn import monitoring
+
+
+def _matplotlib():
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as error:
+        raise ImportError(
+            "keras_snn.plot needs matplotlib. Install it with "
+            "`pip install keras-snn[plot]` (or `pip install matplotlib`)."
+        ) from error
+    return Figure, FigureCanvasAgg
+
+
+def _figure(rows, width=8.0, row_height=2.5):
+    figure_class, canvas_class = _matplotlib()
+    figure = figure_class(
+        figsize=(width, row_height * rows), layout="constrained"
+    )
+    canvas_class(figure)
+    axes = figure.subplots(rows, 1, squeeze=False)[:, 0]
+    return figure, list(axes)
+
+
+def _finish(figure, path):
+    if path is not None:
+        figure.savefig(path, format="png", dpi=100)
+    return figure
+
+
+def _spike_trains(source, x, layers):
+    """`{name: [batch, time, units] array}` from a dict or a model."""
+    if isinstance(source, dict):
+        if x is not None:
+            raise ValueError(
+                "x is only used with a model; spike trains were given. "
+                "Received: a dict of spike trains and x of type "
+                f"{type(x).__name__}"
+            )
+        if layers is None:
+            names = list(source)
+        else:
+            names = [layers] if isinstance(layers, str) else list(layers)
+        if not names:
+            raise ValueError(
+                "There is no spike train to plot. Received: "
+                f"layers={layers!r}, spike trains of {list(source)}"
+            )
+        trains = {}
+        for name in names:
+            if name not in source:
+                raise ValueError(
+                    f"{name!r} is not among the spike trains. Available "
+                    f"layers: {list(source)}. Received: layers={layers!r}"
+                )
+            train = np.asarray(source[name])
+            if train.ndim != 3:
+                raise ValueError(
+                    "Spike trains must have shape [batch, time, units]. "
+                    f"Received: {name!r} of shape {train.shape}"
+                )
+            trains[name] = train
+        return trains
+    if x is None:
+        raise ValueError(
+            "Pass spike trains (a dict) or a model and a batch of inputs "
+            "x. Received: a model and x=None"
+        )
+    return monitoring.spike_trains(source, x, layers)
+
+
+def _check_sample(sample, batch):
+    if (
+        isinstance(sample, bool)
+        or not isinstance(sample, numbers.Integral)
+        or not 0 <= sample < batch
+    ):
+        raise ValueError(
+            f"sample must be an index into the batch of {batch}. "
+            f"Received: sample={sample!r}"
+        )
+    return int(sample)
+
+
+def raster(source, x=None, *, layers=None, sample=0, path=None):
+    """Spike rasters of LIF layers for one sample.
+
+    One panel per layer: a mark at `(t, n)` for every step `t` at which
+    neuron `n` fired.
+
+    Args:
+        source: a dict `{layer name: spike train [batch, time, units]}`
+            (from `keras_snn.monitoring.spike_trains`), or a functional or
+            Sequential `keras.Model`.
+        x: one batch of model inputs; required with a model, not allowed
+            with a dict.
+        layers: None (every layer of `source`, or every top-level `LIF`
+            layer of the model), a layer name or a list of names.
+        sample: int. Index of the sample in the batch. Defaults to 0.
+        path: str or None. Where to save the figure as a PNG.
+
+    Returns:
+        A `matplotlib.figure.Figure` with one axes per layer, each holding
+        one scatter collection with one point per spike.
+
+    Example:
+
+    ```python
+    keras_snn.plot.raster(model, x_test[:8], sample=3, path="raster.png")
+    ```
+    """
+    trains = _spike_trains(source, x, layers)
+    figure, axes = _figure(len(trains))
+    for ax, (name, train) in zip(axes, trains.items(), strict=True):
+        sample = _check_sample(sample, train.shape[0])
+        steps, units = train.shape[1:]
+        times, neurons = np.nonzero(train[sample])
+        ax.scatter(times, neurons, marker="|", s=20, linewidths=1.0, c="k")
+        ax.set_xlim(-0.5, steps - 0.5)
+        ax.set_ylim(-0.5, units - 0.5)
+        ax.set_title(
+            f"{name}: sample {sample}, {times.size} spikes, rate "
+            f"{train[sample].mean():.3f}"
+        )
+        ax.set_xlabel("timestep")
+        ax.set_ylabel("neuron")
+    return _finish(figure, path)
+
+
+def rate_histogram(source, x=None, *, layers=None, bins=20, path=None):
+    """Histograms of the firing rates of the neurons of LIF layers.
+
+    The rate of a neuron is its mean over the batch and time, in spikes
+    per step, as in `keras_snn.monitoring.firing_statistics`; one panel
+    per layer counts the neurons in `bins` equal bins over [0, 1]: bin
+    `k` holds the rates in `[k / bins, (k + 1) / bins)`, and the last bin
+    also the rate 1.
+
+    Args:
+        source: a dict `{layer name: spike train [batch, time, units]}`
+            or a functional or Sequential `keras.Model`.
+        x: one batch of model inputs; required with a model, not allowed
+            with a dict.
+        layers: None (every layer), a layer name or a list of names.
+        bins: int. Number of bins over [0, 1]. Defaults to 20.
+        path: str or None. Where to save the figure as a PNG.
+
+    Returns:
+        A `matplotlib.figure.Figure` with one axes per layer, each holding
+        `bins` bars whose heights sum to the layer's number of neurons.
+    """
+    if (
+        isinstance(bins, bool)
+        or not isinstance(bins, numbers.Integral)
+        or bins < 1
+    ):
+        raise ValueError(
+            f"bins must be a positive integer. Received: bins={bins!r}"
+        )
+    bins = int(bins)
+    trains = _spike_trains(source, x, layers)
+    figure, axes = _figure(len(trains))
+    for ax, (name, train) in zip(axes, trains.items(), strict=True):
+        rates = train.mean(axis=(0, 1), dtype=np.float64).ravel()
+        stats = monitoring.firing_statistics(train)
+        # Rates are ratios of counts, often exactly on a bin edge (0.5 for
+        # an even number of bins); the slack puts them in the bin they
+        # open, which floating-point edges do not guarantee.
+        index = np.minimum(np.floor(rates * bins + 1e-9), bins - 1)
+        counts = np.bincount(index.astype(int), minlength=bins)
+        edges = np.arange(bins + 1) / bins
+        ax.hist(edges[:-1], bins=edges, weights=counts, color="C0", ec="white")
+        ax.set_xlim(0.0, 1.0)
+        ax.set_title(
+            f"{name}: mean rate {stats['rate']:.3f}, "
+            f"silent {stats['silent']:.0%}, "
+            f"saturated {stats['saturated']:.0%}"
+        )
+        ax.set_xlabel("firing rate (spikes per step)")
+        ax.set_ylabel("neurons")
+    return _finish(figure, path)
+
+
+def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
+    """The membrane potential of chosen LIF neurons over time.
+
+    Plots, for one sample, the membrane potential before reset `V_pre[t] =
+    beta * V[t - 1] + I[t]` of each chosen neuron (computed by
+    `keras_snn.monitoring.membrane_potentials`), the neuron's threshold as
+    a dashed line, and its spikes as marks on top: a neuron fires at step
+    `t` exactly where `V_pre[t]` lies above the line.
+
+    Args:
+        model: a functional or Sequential `keras.Model`.
+        x: one batch of model inputs.
+        layer: str. Name of a top-level `LIF` layer of the model.
+        neurons: None (the default: the first 4 neurons, or fewer if the
+            layer is smaller) or a list of neuron indices.
+        sample: int. Index of the sample in the batch. Defaults to 0.
+        path: str or None. Where to save the figure as a PNG.
+
+    Returns:
+        A `matplotlib.figure.Figure` with one axes per neuron, holding
+        three lines: `V_pre` at every step, the threshold, and one marker
+        per spike.
+    """
+    membrane, spikes = monitoring.membrane_potentials(model, x, layer)
+    sample = _check_sample(sample, membrane.shape[0])
+    steps, units = membrane.shape[1:]
+    if neurons is None:
+        neurons = list(range(min(4, units)))
+    else:
+        neurons = list(neurons)
+        for neuron in neurons:
+            if (
+                isinstance(neuron, bool)
+                or not isinstance(neuron, numbers.Integral)
+                or not 0 <= neuron < units
+            ):
+                raise ValueError(
+                    f"neurons must be indices in [0, {units}) of layer "
+                    f"{layer!r}. Received: neurons={neurons!r}"
+                )
+        if not neurons:
+            raise ValueError(
+                f"neurons must name at least one neuron. Received: "
+                f"neurons={neurons!r}"
+            )
+    threshold = np.broadcast_to(
+        np.asarray(
+            keras.ops.convert_to_numpy(
+                model.get_layer(layer).cell.get_threshold()
+            ),
+            np.float32,
+        ),
+        (units,),
+    )
+    figure, axes = _figure(len(neurons), row_height=2.0)
+    times = np.arange(steps)
+    for ax, neuron in zip(axes, neurons, strict=True):
+        trace = membrane[sample, :, neuron]
+        ax.plot(times, trace, marker=".", color="C0", label="V before reset")
+        ax.axhline(
+            threshold[neuron], color="C3", linestyle="--", label="threshold"
+        )
+        fired = np.nonzero(spikes[sample, :, neuron])[0]
+        ax.plot(
+            fired,
+            trace[fired],
+            linestyle="none",
+            marker="^",
+            color="C3",
+            label="spike",
+        )
+        ax.set_xlim(-0.5, steps - 0.5)
+        ax.set_title(f"{layer}, neuron {neuron}: {fired.size} spikes")
+        ax.set_xlabel("timestep")
+        ax.set_ylabel("membrane")
+    figure.legend(
+        handles=axes[0].get_lines(), loc="outside upper center", ncols=3
+    )
+    return _finish(figure, path)

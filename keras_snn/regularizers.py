@@ -1,0 +1,131 @@
+"""Activity regularizers on the firing rates of spiking layers."""
+
+import math
+import numbers
+
+import keras
+from keras import ops
+
+from keras_snn._export import keras_snn_export
+
+
+def _check_target(target):
+    if (
+        isinstance(target, bool)
+        or not isinstance(target, numbers.Real)
+        or not 0.0 <= float(target) <= 1.0
+    ):
+        raise ValueError(
+            "target must be a firing rate in [0, 1]. Received: "
+            f"target={target!r}"
+        )
+    return float(target)
+
+
+def _check_strength(strength):
+    if (
+        isinstance(strength, bool)
+        or not isinstance(strength, numbers.Real)
+        or not math.isfinite(float(strength))
+        or float(strength) < 0.0
+    ):
+        raise ValueError(
+            "strength must be a finite number >= 0. Received: "
+            f"strength={strength!r}"
+        )
+    return float(strength)
+
+
+@keras_snn_export
+class FiringRate(keras.regularizers.Regularizer):
+    """Penalizes the firing rate of each neuron away from a target rate.
+
+    An activity regularizer for spiking layers: attach it to a `LIF` layer
+    with `activity_regularizer=FiringRate()`. With the layer's spike train
+    `s` of shape `[batch, time, units]`, the rate of neuron `n` is its mean
+    over the batch and over time, and the loss is
+
+    ```
+    rate[n] = mean over b, t of s[b, t, n]
+    loss = strength * mean over n of (rate[n] - target) ** 2
+    ```
+
+    A neuron is thus judged on its average activity over the batch, the
+    quantity that `keras_snn.monitoring.FiringRateMonitor` reports: it may
+    fire more for some inputs and less for others (which is what makes it
+    selective) as long as its average stays near `target`. The penalty
+    pulls silent neurons (rate 0, whose weights receive little gradient)
+    up and saturated ones (rate 1) down. For `[batch, units]` outputs
+    (`return_sequences=False`), `rate[n]` is the mean over the batch.
+    Spikes are averaged in float32, also under mixed precision.
+
+    Keras divides the value of an activity regularizer by the batch size
+    (see `keras.regularizers.Regularizer`). Calling this object therefore
+    returns `batch_size * loss`, so that the loss the layer adds to
+    `layer.losses` (and the model to `model.losses` and its training
+    loss) is exactly the formula above, whatever the batch size.
+    `penalty(spikes)` returns the formula itself.
+
+    Keras applies an activity regularizer to every output of the layer:
+    use it on layers with `return_state=False` (the default), or it would
+    also penalize the final membrane potential.
+
+    Args:
+        target: float in [0, 1]. The firing rate, in spikes per step, that
+            each neuron is pulled towards. Defaults to 0.1: a sparse code,
+            well inside the range where surrogate gradients flow.
+        strength: float >= 0. Weight of the penalty. Defaults to 10.
+            The penalty is a mean over neurons of squares of rate errors,
+            which are small numbers: a layer whose neurons are all off by
+            0.1 costs `strength * 0.01`. On the scikit-learn digits
+            (`build()` defaults, both hidden layers regularized, 30
+            epochs), strength 10 brought the hidden layers' mean rates
+            from 0.15 and 0.31 to 0.11, and their silent neurons from 20 %
+            to 4 to 10 %, at 98.1 % test accuracy against 98.6 % without
+            it; see `docs/training.md`.
+
+    Example:
+
+    ```python
+    model = keras.Sequential([
+        keras.Input((25, 64)),
+        keras_snn.LIF(128, activity_regularizer=FiringRate(target=0.1)),
+        keras_snn.LIF(10),
+        keras_snn.RateDecoding(),
+    ])
+    ```
+    """
+
+    def __init__(self, target=0.1, strength=10.0):
+        self.target = _check_target(target)
+        self.strength = _check_strength(strength)
+
+    def penalty(self, spikes):
+        """Returns `strength * mean((rate - target) ** 2)` for a spike
+        train.
+
+        Args:
+            spikes: tensor of shape `[batch, time, units...]`, or
+                `[batch, units]` for a single step.
+
+        Returns:
+            A float32 scalar tensor.
+        """
+        spikes = ops.cast(ops.convert_to_tensor(spikes), "float32")
+        if len(spikes.shape) < 2:
+            raise ValueError(
+                "FiringRate expects spikes of shape [batch, time, units] "
+                "or [batch, units]. Received: "
+                f"spikes.shape={tuple(spikes.shape)}"
+            )
+        axes = (0, 1) if len(spikes.shape) > 2 else (0,)
+        rates = ops.mean(spikes, axis=axes)
+        return self.strength * ops.mean(ops.square(rates - self.target))
+
+    def __call__(self, x):
+        x = ops.convert_to_tensor(x)
+        penalty = self.penalty(x)
+        return penalty * ops.cast(ops.shape(x)[0], penalty.dtype)
+
+    def get_config(self):
+        return {"target": self.target, "strength": self.strength}

@@ -1,0 +1,74 @@
+"""Smoke runs of the example scripts, in a subprocess on this backend."""
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from tests.test_datasets import write_mnist
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_example(name, *args):
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": keras.backend.backend(),
+        "PYTHONPATH": REPO,
+    }
+    return subprocess.run(
+        [sys.executable, os.path.join(REPO, "examples", name), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    ).stdout
+
+
+@pytest.mark.parametrize("name", ["train_digits.py", "train_mnist.py"])
+def test_help(name):
+    out = run_example(name, "--help")
+    assert "--epochs" in out and "--limit" in out and "KERAS_BACKEND" in out
+
+
+def test_train_digits_smoke_run(tmp_path):
+    output = tmp_path / "digits.keras"
+    raster = tmp_path / "raster.png"
+    out = run_example(
+        "train_digits.py",
+        "--epochs=1",
+        "--limit=64",
+        "--verbose=0",
+        f"--output={output}",
+        f"--raster={raster}",
+    )
+    assert f"backend: {keras.backend.backend()}" in out
+    assert "test accuracy:" in out and "training CPU time:" in out
+    model = keras.saving.load_model(output, safe_mode=True)
+    assert model.output_shape == (None, 10)
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert raster.read_bytes().startswith(b"\x89PNG")
+
+
+def test_train_mnist_smoke_run_on_a_synthetic_file(tmp_path):
+    data = tmp_path / "mnist.npz"
+    write_mnist(data, train=32, test=8)
+    output = tmp_path / "mnist.keras"
+    out = run_example(
+        "train_mnist.py",
+        f"--data={data}",
+        "--epochs=1",
+        "--limit=16",
+        "--verbose=0",
+        f"--output={output}",
+    )
+    assert "test accuracy:" in out and "(8 images)" in out
+    model = keras.saving.load_model(output, safe_mode=True)
+    assert model.input_shape == (None, 784)
+    rates = model.predict(np.zeros((1, 784), np.float32), verbose=0)
+    assert rates.shape == (1, 10)
