@@ -9,8 +9,11 @@ is trained for 30 epochs with Adam (learning rate 1e-3) on
 `keras_snn.losses.SparseRateCrossEntropy`, evaluated on the held-out 20%
 and saved as a `.keras` file.
 
-Expected result: at least 98% test accuracy on every backend, in well
-under a minute of CPU time on JAX and TensorFlow (see the README).
+Measured with the defaults (seed 0 unless said; training CPU time from
+`time.process_time` on a shared 2-core machine): JAX 98.3 to 98.6 % over
+seeds 0 to 3 (about 11 to 20 s of CPU), TensorFlow 98.3 % (26 s), PyTorch
+97.5 % (40 s). The project's goal of at least 98 % on every backend is met
+on JAX and TensorFlow but not yet on PyTorch for every seed.
 
 Pick the backend with the `KERAS_BACKEND` environment variable:
 
