@@ -76,8 +76,8 @@ def _tensorflow_scan(f, init, xs, reverse):
         t = steps - 1 - i if reverse else i
         x = tuple(a.read(t) for a in arrays)
         carry, y = f(carry, x if isinstance(xs, tuple) else x[0])
-        # Parameters traced with relaxed shapes can hide the carry's shape;
-        # the loop needs it fixed across iterations.
+        # Broadcasting with parameters of unknown static shape can hide the
+        # carry's shape; the loop needs it fixed across iterations.
         carry = tf.ensure_shape(carry, init.shape)
         y = y if isinstance(y, tuple) else (y,)
         outputs = tuple(o.write(t, v) for o, v in zip(outputs, y, strict=True))

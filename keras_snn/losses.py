@@ -88,8 +88,24 @@ def _nan_where_invalid(losses, valid):
     return ops.where(valid, losses, ops.cast(float("nan"), losses.dtype))
 
 
+class _ScaledRateLoss(keras.losses.Loss):
+    """Shared options of the cross-entropies on `scale * rates`."""
+
+    def __init__(self, *, scale, label_smoothing, reduction, name, dtype):
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
+        self.scale = check_positive_number("scale", scale)
+        self.label_smoothing = _check_smoothing(label_smoothing)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "scale": self.scale,
+            "label_smoothing": self.label_smoothing,
+        }
+
+
 @keras_snn_export
-class RateCrossEntropy(keras.losses.Loss):
+class RateCrossEntropy(_ScaledRateLoss):
     """Softmax cross-entropy on scaled firing rates, for one-hot labels.
 
     Per sample, with rates `r` (one per class) and label distribution `y`:
@@ -152,9 +168,13 @@ class RateCrossEntropy(keras.losses.Loss):
         name="rate_cross_entropy",
         dtype=None,
     ):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.scale = check_positive_number("scale", scale)
-        self.label_smoothing = _check_smoothing(label_smoothing)
+        super().__init__(
+            scale=scale,
+            label_smoothing=label_smoothing,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
 
     def call(self, y_true, y_pred):
         y_true, y_pred = _tensors(y_true, y_pred)
@@ -172,13 +192,6 @@ class RateCrossEntropy(keras.losses.Loss):
         y_true = _smooth(y_true, self.label_smoothing)
         log_probs = ops.log_softmax(self.scale * y_pred, axis=-1)
         return -ops.sum(y_true * log_probs, axis=-1)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "scale": self.scale,
-            "label_smoothing": self.label_smoothing,
-        }
 
 
 def _check_distributions(values):
@@ -201,7 +214,7 @@ def _check_distributions(values):
 
 
 @keras_snn_export
-class SparseRateCrossEntropy(keras.losses.Loss):
+class SparseRateCrossEntropy(_ScaledRateLoss):
     """Softmax cross-entropy on scaled firing rates, for integer labels.
 
     Per sample, with rates `r` (one per class) and label `c`:
@@ -257,9 +270,13 @@ class SparseRateCrossEntropy(keras.losses.Loss):
         name="sparse_rate_cross_entropy",
         dtype=None,
     ):
-        super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.scale = check_positive_number("scale", scale)
-        self.label_smoothing = _check_smoothing(label_smoothing)
+        super().__init__(
+            scale=scale,
+            label_smoothing=label_smoothing,
+            reduction=reduction,
+            name=name,
+            dtype=dtype,
+        )
 
     def call(self, y_true, y_pred):
         y_true, y_pred = _tensors(y_true, y_pred)
@@ -268,13 +285,6 @@ class SparseRateCrossEntropy(keras.losses.Loss):
         one_hot = ops.one_hot(labels, y_pred.shape[-1], dtype=y_pred.dtype)
         one_hot = _smooth(one_hot, self.label_smoothing)
         return _nan_where_invalid(-ops.sum(one_hot * log_probs, axis=-1), valid)
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "scale": self.scale,
-            "label_smoothing": self.label_smoothing,
-        }
 
 
 @keras_snn_export
