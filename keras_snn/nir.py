@@ -35,9 +35,14 @@ from keras_snn.validation import check_positive_number
 
 METHODS = ("exact", "euler")
 
-# snnTorch exports and imports NIR with forward Euler and dt = 1e-4
-# (`beta = 1 - dt / tau`), whatever the network's own time scale.
 SNNTORCH = types.MappingProxyType({"dt": 1e-4, "method": "euler"})
+"""snnTorch's discretization: forward Euler with `dt = 1e-4`.
+
+snnTorch exports and imports NIR with `beta = 1 - dt / tau` and
+`dt = 1e-4`, whatever the network's own time scale. Pass the preset to
+either direction: `to_nir(model, **SNNTORCH)`, `from_nir(graph,
+**SNNTORCH)`.
+"""
 
 
 def _nir():
