@@ -322,6 +322,12 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
         for name, node in exporter(
             layer, dt, method, approximate_subtract_reset
         ):
+            if name in nodes or name == "output":
+                raise ValueError(
+                    f"to_nir names NIR nodes after the layers, and the node "
+                    f"name '{name}' is taken twice. Rename layer "
+                    f"'{layer.name}'."
+                )
             nodes[name] = node
     units = model.outputs[0].shape[-1]
     nodes["output"] = nir.Output(output_type=np.array([units]))
@@ -448,7 +454,7 @@ def _lif_layer(name, weight, bias, neuron):
     use_bias = bias is not None or bool(np.any(offset != 0.0))
     bias = (np.zeros(units) if bias is None else bias) + offset
     bias = bias * gain
-    options = {"reset": "zero", "use_bias": use_bias, "name": name}
+    options = {"reset": "zero", "use_bias": use_bias}
     if _uniform(beta):
         options["beta"] = float(beta[0])
     elif np.all(beta < 1.0):
@@ -463,7 +469,7 @@ def _lif_layer(name, weight, bias, neuron):
         options["threshold"] = float(threshold[0])
     else:
         options["trainable_threshold"] = True
-    layer = LIF(units, **options)
+    layer = LIF(units, name=_layer_name(name), **options)
     layer.build((None, None, weight.shape[1]))
     cell = layer.cell
     cell.kernel.assign(weight.T * gain[None, :])
@@ -476,9 +482,14 @@ def _lif_layer(name, weight, bias, neuron):
     return layer
 
 
+def _layer_name(node_name):
+    # PyTorch rejects "." in parameter names, and Keras "/" in layer names.
+    return node_name.replace(".", "_").replace("/", "_")
+
+
 def _dense_layer(name, weight, bias):
     layer = keras.layers.Dense(
-        weight.shape[0], use_bias=bias is not None, name=name
+        weight.shape[0], use_bias=bias is not None, name=_layer_name(name)
     )
     layer.build((None, None, weight.shape[1]))
     layer.kernel.assign(weight.T)
@@ -499,6 +510,11 @@ def _chain_nodes(graph):
     successors = {name: [] for name in nodes}
     predecessors = {name: [] for name in nodes}
     for source, target in graph.edges:
+        if source not in nodes or target not in nodes:
+            raise ValueError(
+                "from_nir expects edges between nodes of the graph. "
+                f"Received: edge {(source, target)!r}"
+            )
         successors[source].append(target)
         predecessors[target].append(source)
     inputs = [n for n, node in nodes.items() if type(node).__name__ == "Input"]
@@ -542,7 +558,8 @@ def from_nir(graph, *, dt=None, method=None):
     gain folded into the kernel and bias, and a non-zero `v_leak` folded
     into the bias (`I + v_leak / r`). An `Affine` (or `Linear`) node not
     followed by a neuron becomes a `keras.layers.Dense` layer. Layers are
-    named after the neuron nodes (weights alone: their own node).
+    named after the neuron nodes (weights alone: their own node), with
+    `"."` and `"/"` replaced by `"_"`.
 
     Neurons with one `tau` (and one `v_threshold`) per node get a scalar
     `beta` (`threshold`); different values per neuron are held by
@@ -603,6 +620,11 @@ def from_nir(graph, *, dt=None, method=None):
                 f"'{name}' of type {kind} after node '{chain[position - 1]}'"
             )
         weight = np.asarray(node.weight, np.float64)
+        if weight.ndim != 2:
+            raise ValueError(
+                "from_nir expects 2-D weights [outputs, inputs]. Received: "
+                f"node '{name}' with weight shape {weight.shape}"
+            )
         bias = np.asarray(node.bias, np.float64) if kind == "Affine" else None
         following = chain[position + 1]
         importer = _NEURON_IMPORTERS.get(type(nodes[following]).__name__)

@@ -454,3 +454,39 @@ def test_to_nir_argument_errors():
         snn_nir.to_nir(keras_model(), method="midpoint")
     with pytest.raises(ValueError, match="dt=-1"):
         snn_nir.to_nir(keras_model(), dt=-1.0)
+
+
+def test_edge_to_a_missing_node_raises():
+    graph = hand_graph(lif_node())
+    graph.edges.append(("neurons", "nowhere"))
+    with pytest.raises(ValueError, match="\\('neurons', 'nowhere'\\)"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def test_clashing_node_names_raise():
+    for name in ("input", "output"):
+        model = keras.Sequential(
+            [keras.Input((None, 3)), keras.layers.Dense(2, name=name)]
+        )
+        with pytest.raises(ValueError, match=f"'{name}' is taken twice"):
+            snn_nir.to_nir(model)
+
+
+def test_layer_names_replace_dots():
+    # PyTorch rejects "." in parameter names, hence in Keras layer names.
+    graph = hand_graph(lif_node())
+    graph.nodes["block.neurons"] = graph.nodes.pop("neurons")
+    graph.edges = [
+        ("input", "weights"),
+        ("weights", "block.neurons"),
+        ("block.neurons", "output"),
+    ]
+    model = snn_nir.from_nir(graph, dt=1.0, method="exact")
+    assert model.layers[0].name == "block_neurons"
+
+
+def test_weights_of_more_than_two_dimensions_raise():
+    graph = hand_graph(lif_node())
+    graph.nodes["weights"] = nir.Linear(weight=np.ones((2, UNITS, FEATURES)))
+    with pytest.raises(ValueError, match="weight shape \\(2, 4, 6\\)"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
