@@ -451,6 +451,12 @@ def _lif_layer(name, weight, bias, neuron):
             f"but follows weights with {units} outputs. Received: "
             f"weight shape {weight.shape}"
         )
+    if np.any(threshold <= 0.0):
+        raise ValueError(
+            "keras_snn neurons need a threshold above 0 (their reset "
+            f"potential). Received: node '{name}' with "
+            f"v_threshold={threshold.tolist()}"
+        )
     use_bias = bias is not None or bool(np.any(offset != 0.0))
     bias = (np.zeros(units) if bias is None else bias) + offset
     bias = bias * gain

@@ -249,6 +249,13 @@ def test_lif_discretization_matches_the_ode(method, per_neuron):
     layer = model.layers[0]
     assert layer.trainable_beta is per_neuron
     assert layer.trainable_threshold is per_neuron
+    # Exported again, v_leak sits in the bias and the spikes stay.
+    exported = snn_nir.to_nir(model, dt=dt, method=method)
+    np.testing.assert_array_equal(exported.nodes["neurons"].v_leak, 0.0)
+    np.testing.assert_allclose(exported.nodes["neurons"].tau, tau, rtol=1e-6)
+    np.testing.assert_array_equal(
+        reference.nir_chain(exported, X, dt, method), expected
+    )
 
 
 def test_if_node_imports_and_exports():
@@ -490,3 +497,51 @@ def test_weights_of_more_than_two_dimensions_raise():
     graph.nodes["weights"] = nir.Linear(weight=np.ones((2, UNITS, FEATURES)))
     with pytest.raises(ValueError, match="weight shape \\(2, 4, 6\\)"):
         snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def test_lif_that_does_not_return_sequences_raises():
+    model = keras.Sequential(
+        [keras.Input((None, 3)), keras_snn.LIF(2, return_sequences=False)]
+    )
+    with pytest.raises(ValueError, match="return_sequences=False"):
+        snn_nir.to_nir(model)
+
+
+def test_unbuilt_model_raises():
+    model = keras.Sequential([keras_snn.LIF(2, reset="zero")])
+    with pytest.raises(ValueError, match="built model"):
+        snn_nir.to_nir(model)
+
+
+def test_mixed_leaky_and_non_leaky_neurons_raise():
+    layer = keras_snn.LIF(
+        3, beta=0.5, trainable_beta=True, reset="zero", name="lif"
+    )
+    model = keras.Sequential([keras.Input((None, 2)), layer])
+    # sigmoid(40) is 1.0 in float32.
+    layer.cell.beta_logit.assign([0.0, 40.0, 1.0])
+    with pytest.raises(ValueError, match="mix beta = 1"):
+        snn_nir.to_nir(model)
+    # An infinite tau has no leak: beta = 1.
+    mixed = lif_node(tau=np.array([2.0, np.inf, 3.0, 4.0]))
+    with pytest.raises(ValueError, match="mix beta = 1"):
+        snn_nir.from_nir(hand_graph(mixed), dt=1.0, method="exact")
+
+
+def test_threshold_at_or_below_the_reset_raises():
+    graph = hand_graph(lif_node(v_threshold=np.array([1.0, 0.0, 1.0, 1.0])))
+    with pytest.raises(ValueError, match="v_threshold=\\[1.0, 0.0"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def test_neuron_count_mismatch_raises():
+    params = {key: np.ones(3) for key in ("tau", "r", "v_threshold")}
+    neurons = nir.LIF(v_leak=np.zeros(3), v_reset=np.zeros(3), **params)
+    graph = hand_graph(lif_node())
+    graph = nir.NIRGraph(
+        nodes={**graph.nodes, "neurons": neurons},
+        edges=graph.edges,
+        type_check=False,
+    )
+    with pytest.raises(ValueError, match="3 neurons but follows weights"):
+        snn_nir.from_nir(graph, dt=0.5, method="exact")
