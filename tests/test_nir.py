@@ -545,3 +545,31 @@ def test_neuron_count_mismatch_raises():
     )
     with pytest.raises(ValueError, match="3 neurons but follows weights"):
         snn_nir.from_nir(graph, dt=0.5, method="exact")
+
+
+def test_snntorch_subtract_reset_differs_as_documented():
+    # docs/nir.md: snnTorch subtracts the threshold of step t-1's spike
+    # without decaying it; keras_snn decays it by beta.
+    beta, threshold = 0.8, 0.7
+    currents = RNG.uniform(0.0, 0.6, size=(BATCH, STEPS, UNITS))
+    leaky = snntorch.Leaky(
+        beta=torch.full((UNITS,), beta),
+        threshold=torch.full((UNITS,), threshold),
+        init_hidden=True,
+    )
+    torch_spikes = run_torch(leaky, currents.astype(np.float32))
+    mem = np.zeros((BATCH, UNITS))
+    expected = np.zeros_like(currents)
+    for t in range(STEPS):
+        previous = reference.spike(mem - threshold)
+        mem = beta * mem + currents[:, t] - previous * threshold
+        expected[:, t] = reference.spike(mem - threshold)
+    np.testing.assert_array_equal(torch_spikes, expected)
+    ours = reference.lif_currents(currents, beta, threshold, "subtract")[0]
+    assert not np.array_equal(ours, expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+    # And snnTorch exports it as a reset to zero.
+    net = torch.nn.Sequential(torch.nn.Linear(FEATURES, UNITS), leaky)
+    graph = export_to_nir(net, torch.zeros(1, FEATURES), ignore_dims=[0])
+    lif = next(n for n in graph.nodes.values() if type(n).__name__ == "LIF")
+    np.testing.assert_array_equal(lif.v_reset, 0.0)
