@@ -13,12 +13,14 @@ The public surface, re-exported explicitly:
 - spike trains and a firing-rate callback, `keras_snn.monitoring`;
 - plots of spikes, rates and membranes, `keras_snn.plot` (needs
   matplotlib);
-- dataset loaders for the examples, `keras_snn.datasets`.
+- dataset loaders for the examples, `keras_snn.datasets`;
+- NIR import and export, `keras_snn.nir` (needs the `nir` extra).
 """
 
 from keras_snn import datasets
 from keras_snn import losses
 from keras_snn import monitoring
+from keras_snn import nir
 from keras_snn import plot
 from keras_snn import regularizers
 from keras_snn import surrogates
@@ -51,6 +53,7 @@ __all__ = [
     "lif_sequence",
     "losses",
     "monitoring",
+    "nir",
     "plot",
     "rate_decode",
     "regularizers",
