@@ -60,7 +60,11 @@ class NeuronLayer(keras.layers.RNN):
             num_timesteps = check_positive_int("num_timesteps", num_timesteps)
         self.num_timesteps = num_timesteps
         self._static_input = False
-        options = cell_options(self.cell_class)
+        # Options a cell class hides still go to it, which rejects them
+        # with an error that names them.
+        options = cell_options(self.cell_class) + tuple(
+            getattr(self.cell_class, "hidden_options", ())
+        )
         cell_kwargs = {key: kwargs.pop(key) for key in options if key in kwargs}
         cell = self.cell_class(
             units,
