@@ -234,7 +234,7 @@ def test_decay_gradients_match_forward_mode_reference(model, name, flag):
 
     def loss(*trainable):
         outputs, _ = layer.stateless_call(list(trainable), others, X)
-        return outputs * upstream
+        return outputs * keras.ops.convert_to_tensor(upstream)
 
     values = [to_numpy(v) for v in layer.trainable_variables]
     grad = gradients(loss, *values)[index]
