@@ -2,12 +2,9 @@
 `AdaptiveLIF`."""
 
 from keras_snn._export import keras_snn_export
-from keras_snn.layers.cell import decay_value
-from keras_snn.layers.cell import initial_decay
 from keras_snn.layers.lif import LIFCell
 from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.neurons import adaptive_step
-from keras_snn.validation import check_bool
 from keras_snn.validation import check_positive_number
 
 
@@ -63,35 +60,17 @@ class AdaptiveLIFCell(LIFCell):
         **kwargs,
     ):
         super().__init__(units, **kwargs)
-        self.tau_adapt = check_positive_number("tau_adapt", tau_adapt)
         self.adaptation_strength = check_positive_number(
             "adaptation_strength", adaptation_strength
         )
-        self.trainable_rho = check_bool("trainable_rho", trainable_rho)
-        self.initial_rho = initial_decay(
-            "rho",
-            rho,
-            "tau_adapt",
-            self.tau_adapt,
-            self.dt,
-            "trainable_rho",
-            self.trainable_rho,
-        )
-        self.rho = None if rho is None else self.initial_rho
-
-    def build(self, input_shape):
-        super().build(input_shape)
-        self.rho_logit = self.add_decay(
-            "rho", self.initial_rho, self.trainable_rho
+        self.add_decay_option(
+            "rho", rho, "tau_adapt", tau_adapt, self.dt, trainable_rho
         )
 
     def get_rho(self):
         """The adaptation decay in use: a float, or a per-neuron tensor if
         trainable."""
-        return decay_value(self.rho_logit, self.initial_rho)
-
-    def step_parameters(self):
-        return {**super().step_parameters(), "rho": self.get_rho()}
+        return self.get_decay("rho")
 
     def step(self, current, states, parameters):
         _, membrane, adaptation, spikes = adaptive_step(
@@ -109,12 +88,7 @@ class AdaptiveLIFCell(LIFCell):
         return spikes, [membrane, adaptation]
 
     def get_config(self):
-        config = {
-            "tau_adapt": self.tau_adapt,
-            "rho": self.rho,
-            "adaptation_strength": self.adaptation_strength,
-            "trainable_rho": self.trainable_rho,
-        }
+        config = {"adaptation_strength": self.adaptation_strength}
         return {**super().get_config(), **config}
 
 

@@ -19,6 +19,7 @@ from keras_snn.neurons import beta_from_tau
 from keras_snn.validation import check_beta
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_positive_int
+from keras_snn.validation import check_positive_number
 
 
 @keras_snn_export
@@ -114,6 +115,8 @@ class NeuronCell(keras.layers.Layer):
         self.bias_constraint = keras.constraints.get(bias_constraint)
         # The trailing shape of every state, known once built.
         self.state_shape = None
+        # (decay name, time constant name) of each decay option.
+        self._decays = ()
 
     @property
     def num_states(self):
@@ -178,22 +181,55 @@ class NeuronCell(keras.layers.Layer):
                 regularizer=self.recurrent_regularizer,
                 constraint=self.recurrent_constraint,
             )
+        for name, _ in self._decays:
+            logit = None
+            if getattr(self, f"trainable_{name}"):
+                decay = getattr(self, f"initial_{name}")
+                logit = self.add_weight(
+                    shape=(self.state_shape[-1],),
+                    name=f"{name}_logit",
+                    initializer=keras.initializers.Constant(
+                        math.log(decay / (1.0 - decay))
+                    ),
+                )
+            setattr(self, f"{name}_logit", logit)
 
-    def add_decay(self, name, decay, trainable):
-        """Adds the weight of a trainable decay, or returns None.
+    def add_decay_option(self, name, decay, tau_name, tau, dt, trainable):
+        """Checks and stores a decay option of the cell.
 
-        The decay is parameterized as `sigmoid(logit)`, one per neuron, so
-        that it stays in (0, 1) whatever the optimizer does.
+        Sets the attributes `<tau_name>`, `<name>` (None unless given),
+        `trainable_<name>` and `initial_<name>` (the decay at
+        construction: `decay`, or `exp(-dt / tau)`). A trainable decay is
+        parameterized as `sigmoid(<name>_logit)`, one per neuron, so that
+        it stays in (0, 1) whatever the optimizer does; since a sigmoid
+        never reaches 1, it must start below 1. `build` adds the logit,
+        `get_decay(name)` returns the decay in use, and `get_config`
+        saves the options.
         """
-        if not trainable:
-            return None
-        return self.add_weight(
-            shape=(self.state_shape[-1],),
-            name=f"{name}_logit",
-            initializer=keras.initializers.Constant(
-                math.log(decay / (1.0 - decay))
-            ),
-        )
+        trainable_name = f"trainable_{name}"
+        setattr(self, tau_name, check_positive_number(tau_name, tau))
+        setattr(self, trainable_name, check_bool(trainable_name, trainable))
+        if decay is not None:
+            initial = check_beta(name, decay)
+        else:
+            initial = beta_from_tau(getattr(self, tau_name), dt)
+        if trainable and initial >= 1.0:
+            raise ValueError(
+                f"{trainable_name}=True needs a decay below 1, since "
+                f"{name} = sigmoid({name}_logit) never reaches 1. "
+                f"Received: {name}={initial!r}"
+            )
+        setattr(self, name, None if decay is None else initial)
+        setattr(self, f"initial_{name}", initial)
+        self._decays = (*self._decays, (name, tau_name))
+
+    def get_decay(self, name):
+        """The decay `name` in use: a float, or a per-neuron tensor if
+        trainable."""
+        logit = getattr(self, f"{name}_logit")
+        if logit is not None:
+            return ops.sigmoid(logit)
+        return getattr(self, f"initial_{name}")
 
     def input_current(self, inputs):
         """The weighted input `I = inputs @ kernel + bias` (or `inputs`
@@ -207,8 +243,8 @@ class NeuronCell(keras.layers.Layer):
 
     def step_parameters(self):
         """The parameters of `step`, as a dict: floats, or tensors when
-        trainable. Computed once per sequence."""
-        return {}
+        trainable (here the decays). Computed once per sequence."""
+        return {name: self.get_decay(name) for name, _ in self._decays}
 
     def step(self, current, states, parameters):
         """Updates the neuron states by one step.
@@ -253,33 +289,10 @@ class NeuronCell(keras.layers.Layer):
             ):
                 name = f"{kind}_{part}"
                 config[name] = module.serialize(getattr(self, name))
+        for name, tau_name in self._decays:
+            for key in (tau_name, name, f"trainable_{name}"):
+                config[key] = getattr(self, key)
         return {**super().get_config(), **config}
-
-
-def initial_decay(decay_name, decay, tau_name, tau, dt, trainable_name, flag):
-    """Checks a decay option: `decay`, or `exp(-dt / tau)` when None.
-
-    A trainable decay is `sigmoid(logit)`, which never reaches 1, so it
-    must start below 1.
-    """
-    if decay is not None:
-        decay = check_beta(decay_name, decay)
-    else:
-        decay = beta_from_tau(tau, dt)
-    if flag and decay >= 1.0:
-        raise ValueError(
-            f"{trainable_name}=True needs a decay below 1, since "
-            f"{decay_name} = sigmoid({decay_name}_logit) never reaches 1. "
-            f"Received: {decay_name}={decay!r}"
-        )
-    return decay
-
-
-def decay_value(logit, decay):
-    """The decay in use: `sigmoid(logit)` if trainable, else `decay`."""
-    if logit is not None:
-        return ops.sigmoid(logit)
-    return decay
 
 
 def cell_options(cell_class):

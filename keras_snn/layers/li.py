@@ -2,11 +2,8 @@
 
 from keras_snn._export import keras_snn_export
 from keras_snn.layers.cell import NeuronCell
-from keras_snn.layers.cell import decay_value
-from keras_snn.layers.cell import initial_decay
 from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.neurons import li_step
-from keras_snn.validation import check_bool
 from keras_snn.validation import check_positive_number
 
 
@@ -58,46 +55,20 @@ class LICell(NeuronCell):
         **kwargs,
     ):
         super().__init__(units, **kwargs)
-        self.tau = check_positive_number("tau", tau)
         self.dt = check_positive_number("dt", dt)
-        self.trainable_beta = check_bool("trainable_beta", trainable_beta)
-        self.initial_beta = initial_decay(
-            "beta",
-            beta,
-            "tau",
-            self.tau,
-            self.dt,
-            "trainable_beta",
-            self.trainable_beta,
-        )
-        self.beta = None if beta is None else self.initial_beta
-
-    def build(self, input_shape):
-        super().build(input_shape)
-        self.beta_logit = self.add_decay(
-            "beta", self.initial_beta, self.trainable_beta
-        )
+        self.add_decay_option("beta", beta, "tau", tau, self.dt, trainable_beta)
 
     def get_beta(self):
         """The decay in use: a float, or a per-neuron tensor if
         trainable."""
-        return decay_value(self.beta_logit, self.initial_beta)
-
-    def step_parameters(self):
-        return {"beta": self.get_beta()}
+        return self.get_decay("beta")
 
     def step(self, current, states, parameters):
         membrane = li_step(states[0], current, parameters["beta"])
         return membrane, [membrane]
 
     def get_config(self):
-        config = {
-            "tau": self.tau,
-            "beta": self.beta,
-            "dt": self.dt,
-            "trainable_beta": self.trainable_beta,
-        }
-        return {**super().get_config(), **config}
+        return {**super().get_config(), "dt": self.dt}
 
 
 @keras_snn_export

@@ -46,9 +46,6 @@ class LIFCell(LICell):
         units: int or None. Number of neurons; None for no input weights
             (the input is the current, the states take its shape).
             Defaults to None.
-        recurrent: bool. Feed the previous step's spikes back through a
-            `[units, units]` recurrent kernel; the spikes become the second
-            state. Requires `units`. Defaults to False.
         tau: float. Membrane time constant, in timesteps. Defaults to 2.
         beta: float in (0, 1] or None. Membrane decay per step; when given
             it overrides `tau` and `dt`.
@@ -69,9 +66,12 @@ class LIFCell(LICell):
             Requires `beta < 1`. Defaults to False.
         trainable_threshold: bool. Learn one threshold per neuron, kept
             at or above `1e-3` by a constraint. Defaults to False.
-        **kwargs: The weight options of `NeuronCell` (`use_bias`, and the
-            kernel, recurrent kernel and bias initializers, regularizers
-            and constraints) and base layer arguments, such as `name` and
+        **kwargs: The weight options of `NeuronCell`: `recurrent` (feed
+            the previous step's spikes back through a `[units, units]`
+            recurrent kernel; the spikes become the second state; requires
+            `units`; defaults to False), `use_bias`, and the kernel,
+            recurrent kernel and bias initializers, regularizers and
+            constraints; and base layer arguments, such as `name` and
             `dtype`.
 
     Call arguments:
@@ -97,14 +97,25 @@ class LIFCell(LICell):
         self,
         units=None,
         *,
+        tau=2.0,
+        beta=None,
+        dt=1.0,
         threshold=1.0,
         reset="subtract",
         surrogate="fast_sigmoid",
         detach_reset=True,
+        trainable_beta=False,
         trainable_threshold=False,
         **kwargs,
     ):
-        super().__init__(units, **kwargs)
+        super().__init__(
+            units,
+            tau=tau,
+            beta=beta,
+            dt=dt,
+            trainable_beta=trainable_beta,
+            **kwargs,
+        )
         self.threshold = check_positive_number("threshold", threshold)
         self.reset = check_choice("reset", reset, RESETS)
         self.surrogate = surrogates.get(surrogate)

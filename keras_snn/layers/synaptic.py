@@ -1,13 +1,9 @@
 """Current-based LIF neurons: `SynapticLIFCell` and `SynapticLIF`."""
 
 from keras_snn._export import keras_snn_export
-from keras_snn.layers.cell import decay_value
-from keras_snn.layers.cell import initial_decay
 from keras_snn.layers.lif import LIFCell
 from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.neurons import synaptic_step
-from keras_snn.validation import check_bool
-from keras_snn.validation import check_positive_number
 
 
 @keras_snn_export
@@ -54,32 +50,14 @@ class SynapticLIFCell(LIFCell):
         **kwargs,
     ):
         super().__init__(units, **kwargs)
-        self.tau_syn = check_positive_number("tau_syn", tau_syn)
-        self.trainable_alpha = check_bool("trainable_alpha", trainable_alpha)
-        self.initial_alpha = initial_decay(
-            "alpha",
-            alpha,
-            "tau_syn",
-            self.tau_syn,
-            self.dt,
-            "trainable_alpha",
-            self.trainable_alpha,
-        )
-        self.alpha = None if alpha is None else self.initial_alpha
-
-    def build(self, input_shape):
-        super().build(input_shape)
-        self.alpha_logit = self.add_decay(
-            "alpha", self.initial_alpha, self.trainable_alpha
+        self.add_decay_option(
+            "alpha", alpha, "tau_syn", tau_syn, self.dt, trainable_alpha
         )
 
     def get_alpha(self):
         """The synaptic decay in use: a float, or a per-neuron tensor if
         trainable."""
-        return decay_value(self.alpha_logit, self.initial_alpha)
-
-    def step_parameters(self):
-        return {**super().step_parameters(), "alpha": self.get_alpha()}
+        return self.get_decay("alpha")
 
     def step(self, current, states, parameters):
         synaptic, _, membrane, spikes = synaptic_step(
@@ -94,14 +72,6 @@ class SynapticLIFCell(LIFCell):
             self.detach_reset,
         )
         return spikes, [synaptic, membrane]
-
-    def get_config(self):
-        config = {
-            "tau_syn": self.tau_syn,
-            "alpha": self.alpha,
-            "trainable_alpha": self.trainable_alpha,
-        }
-        return {**super().get_config(), **config}
 
 
 @keras_snn_export
