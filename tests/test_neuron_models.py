@@ -149,6 +149,8 @@ def test_if_is_lif_without_leak():
     layer = fixed("if")
     assert layer.cell.get_beta() == 1.0
     assert not {"tau", "beta", "dt"} & set(layer.get_config())
+    with pytest.raises(AttributeError, match="'tau'"):
+        layer.tau  # noqa: B018
     lif = keras_snn.LIF(5, beta=1.0, threshold=2.0)
     lif.build(X.shape)
     lif.cell.kernel.assign(KERNEL)

@@ -43,6 +43,8 @@ class NeuronLayer(keras.layers.RNN):
         super().__init_subclass__(**kwargs)
         for name in cell_options(cls.cell_class):
             setattr(cls, name, _cell_option(name))
+        for name in getattr(cls.cell_class, "hidden_options", ()):
+            setattr(cls, name, _hidden_option(name))
 
     def __init__(
         self,
@@ -210,3 +212,14 @@ def _cell_option(name):
         lambda self: getattr(self.cell, name),
         doc=f"The cell's `{name}` (read-only).",
     )
+
+
+def _hidden_option(name):
+    # Hides an option that a base layer exposes and this one fixes (the
+    # leak of IF).
+    def hidden(self):
+        raise AttributeError(
+            f"{type(self).__name__} has no option {name!r}: its cell fixes it."
+        )
+
+    return property(hidden)
