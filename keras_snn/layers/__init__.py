@@ -19,21 +19,21 @@ from keras_snn.layers.synaptic import SynapticLIF
 from keras_snn.layers.synaptic import SynapticLIFCell
 
 __all__ = [
+    "IF",
+    "LI",
+    "LIF",
     "AdaptiveLIF",
     "AdaptiveLIFCell",
-    "IF",
     "IFCell",
-    "LI",
     "LICell",
-    "NeuronCell",
-    "NeuronLayer",
-    "SynapticLIF",
-    "SynapticLIFCell",
-    "LIF",
     "LIFCell",
     "LatencyEncoding",
+    "NeuronCell",
+    "NeuronLayer",
     "PoissonEncoding",
     "RateDecoding",
     "RepeatEncoding",
+    "SynapticLIF",
+    "SynapticLIFCell",
     "rate_decode",
 ]
