@@ -15,8 +15,8 @@ with `--readout rate` an `LIF` layer whose firing rates are trained with
 
 Measured with the defaults (seed 0; training CPU time from
 `time.process_time` on a shared 2-core machine): JAX 94.7 % test accuracy
-(32 s of CPU), PyTorch 95.6 % (745 s); with `--encoding repeat`, JAX
-96.1 % (24 s). See docs/neurons.md.
+(32 s of CPU), TensorFlow 95.6 % (53 s), PyTorch 95.6 % (745 s); with
+`--encoding repeat`, JAX 96.1 % (24 s). See docs/neurons.md.
 
 Pick the backend with the `KERAS_BACKEND` environment variable:
 
