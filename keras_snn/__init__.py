@@ -4,6 +4,8 @@ The public surface, re-exported explicitly:
 
 - layers: `LIFCell`, `LIF`, `RepeatEncoding`, `PoissonEncoding`,
   `LatencyEncoding`, `RateDecoding`;
+- more neuron models: `IF`, `LI`, `SynapticLIF`, `AdaptiveLIF` and their
+  cells, on the bases `NeuronCell` and `NeuronLayer`;
 - functions: `lif_neuron`, `lif_sequence`, `rate_decode`,
   `surrogate_gradient`;
 - the model builder `build`;
@@ -24,12 +26,22 @@ from keras_snn import nir
 from keras_snn import plot
 from keras_snn import regularizers
 from keras_snn import surrogates
+from keras_snn.layers import IF
+from keras_snn.layers import LI
 from keras_snn.layers import LIF
+from keras_snn.layers import AdaptiveLIF
+from keras_snn.layers import AdaptiveLIFCell
+from keras_snn.layers import IFCell
 from keras_snn.layers import LatencyEncoding
+from keras_snn.layers import LICell
 from keras_snn.layers import LIFCell
+from keras_snn.layers import NeuronCell
+from keras_snn.layers import NeuronLayer
 from keras_snn.layers import PoissonEncoding
 from keras_snn.layers import RateDecoding
 from keras_snn.layers import RepeatEncoding
+from keras_snn.layers import SynapticLIF
+from keras_snn.layers import SynapticLIFCell
 from keras_snn.layers import rate_decode
 from keras_snn.models import build
 from keras_snn.neurons import beta_from_tau
@@ -40,12 +52,22 @@ from keras_snn.surrogates import surrogate_gradient
 __version__ = "0.1.0"
 
 __all__ = [
+    "IF",
+    "LI",
     "LIF",
+    "AdaptiveLIF",
+    "AdaptiveLIFCell",
+    "IFCell",
+    "LICell",
     "LIFCell",
     "LatencyEncoding",
+    "NeuronCell",
+    "NeuronLayer",
     "PoissonEncoding",
     "RateDecoding",
     "RepeatEncoding",
+    "SynapticLIF",
+    "SynapticLIFCell",
     "beta_from_tau",
     "build",
     "datasets",

@@ -5,7 +5,9 @@ import keras
 from keras_snn.layers.decoding import RateDecoding
 from keras_snn.layers.encoding import LatencyEncoding
 from keras_snn.layers.encoding import PoissonEncoding
+from keras_snn.layers.li import LI
 from keras_snn.layers.lif import LIF
+from keras_snn.validation import check_choice
 from keras_snn.validation import check_positive_int
 from keras_snn.validation import check_sizes
 
@@ -28,6 +30,7 @@ def build(
     trainable_threshold=False,
     use_bias=True,
     kernel_initializer="glorot_uniform",
+    readout="rate",
     name="snn",
 ):
     """Builds a feed-forward spiking classifier.
@@ -37,6 +40,14 @@ def build(
     (`encoding`), flows through one `LIF` layer per entry of
     `hidden_sizes` and an `LIF` output layer of `output_size` neurons, and
     the output spikes are rate-decoded (`RateDecoding`).
+
+    With `readout="membrane"` the output layer is instead a non-spiking
+    `LI` layer (with the same `tau`, `beta`, `dt`, `trainable_beta`,
+    `use_bias` and `kernel_initializer`), and the model returns its
+    membrane potential averaged over time: logits, for
+    `keras.losses.SparseCategoricalCrossentropy(from_logits=True)`. The
+    mean over time, rather than the last step, gives every step a
+    gradient and does not depend on when the last input spikes arrived.
 
     Args:
         input_size: int. Number of input features. Required.
@@ -67,6 +78,9 @@ def build(
         use_bias: bool. Give each LIF layer a bias. Defaults to True.
         kernel_initializer: Initializer of every kernel. Defaults to
             `"glorot_uniform"`.
+        readout: str. `"rate"` (the default: an `LIF` output layer, rate
+            decoded, outputs in [0, 1]) or `"membrane"` (an `LI` output
+            layer, its membrane averaged over time, outputs are logits).
         name: str. Model name. Defaults to `"snn"`.
 
     Returns:
@@ -85,6 +99,7 @@ def build(
     hidden_sizes = check_sizes("hidden_sizes", hidden_sizes)
     output_size = check_positive_int("output_size", output_size)
     num_timesteps = check_positive_int("num_timesteps", num_timesteps)
+    check_choice("readout", readout, READOUTS)
     encoder = _encoder(encoding, num_timesteps)
     neuron_options = {
         "tau": tau,
@@ -101,19 +116,40 @@ def build(
     }
     inputs = keras.Input(shape=(input_size,), name="inputs")
     x = inputs if encoder is None else encoder(inputs)
-    names = [f"lif_{i}" for i in range(len(hidden_sizes))] + ["lif_output"]
-    for index, (units, layer_name) in enumerate(
-        zip(hidden_sizes + [output_size], names, strict=True)
-    ):
+    sizes, names = hidden_sizes, [f"lif_{i}" for i in range(len(hidden_sizes))]
+    if readout == "rate":
+        sizes, names = sizes + [output_size], names + ["lif_output"]
+    for index, (units, layer_name) in enumerate(zip(sizes, names, strict=True)):
         # With the default encoding, the first layer repeats the static
         # input over time itself (direct coding), so that its projection is
         # computed once per sequence.
         direct = index == 0 and encoder is None
         steps = {"num_timesteps": num_timesteps} if direct else {}
         x = LIF(units, name=layer_name, **steps, **neuron_options)(x)
-    outputs = RateDecoding(name="rates", dtype="float32")(x)
+    if readout == "membrane":
+        leak_options = {
+            key: neuron_options[key]
+            for key in (
+                "tau",
+                "beta",
+                "dt",
+                "trainable_beta",
+                "use_bias",
+                "kernel_initializer",
+            )
+        }
+        x = LI(output_size, name="li_output", **leak_options)(x)
+        # The mean over the time axis, [batch, time, units] -> [batch,
+        # units], as a plain Keras layer.
+        outputs = keras.layers.GlobalAveragePooling1D(
+            name="logits", dtype="float32"
+        )(x)
+    else:
+        outputs = RateDecoding(name="rates", dtype="float32")(x)
     return keras.Model(inputs, outputs, name=name)
 
+
+READOUTS = ("rate", "membrane")
 
 ENCODINGS = {
     "repeat": None,

@@ -194,12 +194,13 @@ def membrane_potentials(model, x, layer):
     """
     inputs = _check_graph_model(model)
     lif = _get_lif_layer(model, layer)
-    if lif.go_backwards or lif.stateful:
+    if lif.go_backwards or lif.stateful or lif.recurrent:
         raise ValueError(
             "membrane_potentials supports LIF layers with "
-            "go_backwards=False and stateful=False. Received: layer="
-            f"{layer!r} with go_backwards={lif.go_backwards}, "
-            f"stateful={lif.stateful}"
+            "go_backwards=False, stateful=False and recurrent=False. "
+            f"Received: layer={layer!r} with "
+            f"go_backwards={lif.go_backwards}, stateful={lif.stateful}, "
+            f"recurrent={lif.recurrent}"
         )
     layer_input = keras.Model(inputs, lif.input).predict_on_batch(x)
     cell = lif.cell

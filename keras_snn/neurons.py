@@ -1,7 +1,10 @@
-"""The leaky integrate-and-fire (LIF) equation, written once.
+"""The neuron equations, each written once.
 
-Every LIF layer in keras_snn calls `lif_neuron` for its step, so this is
-the single place where the neuron's dynamics are defined.
+`li_step` (leaky integration), `lif_step` (LIF: integrate, fire, reset),
+`synaptic_step` (current-based LIF) and `adaptive_step` (LIF with an
+adaptive threshold) are the only places where the neuron models' dynamics
+are defined; every cell, layer and whole-sequence op calls them. IF is
+`lif_step` with `beta = 1`.
 """
 
 import math
@@ -106,9 +109,7 @@ def lif_step(membrane, current, beta, threshold, reset, spike_fn, detach_reset):
     the whole-sequence ops in `keras_snn.sequence` call this, so the
     equation exists once.
     """
-    # Python operators dispatch straight to the backend's tensors; on
-    # eager backends they cost far less than the equivalent keras.ops calls.
-    pre_reset = beta * membrane + current
+    pre_reset = li_step(membrane, current, beta)
     spikes = spike_fn(pre_reset - threshold)
     reset_spikes = ops.stop_gradient(spikes) if detach_reset else spikes
     if reset == "subtract":
@@ -118,6 +119,89 @@ def lif_step(membrane, current, beta, threshold, reset, spike_fn, detach_reset):
     else:
         membrane = pre_reset
     return pre_reset, membrane, spikes
+
+
+def li_step(membrane, current, beta):
+    """Leaky integration, `V = beta * V + I`, on tensors.
+
+    The whole step of the non-spiking `LI` neuron, and the integration
+    part of every spiking model.
+    """
+    # Python operators dispatch straight to the backend's tensors; on
+    # eager backends they cost far less than the equivalent keras.ops calls.
+    return beta * membrane + current
+
+
+def synaptic_step(
+    synaptic,
+    membrane,
+    current,
+    alpha,
+    beta,
+    threshold,
+    reset,
+    spike_fn,
+    detach_reset,
+):
+    """The current-based (synaptic) LIF update on tensors.
+
+    The input feeds a synaptic current with its own decay `alpha`, which
+    feeds an LIF membrane:
+
+    ```
+    J = alpha * J + I
+    V = beta * V + J
+    s = spike(V - threshold); reset as in `lif_step`
+    ```
+
+    Returns `(new_synaptic, pre_reset_membrane, new_membrane, spikes)`.
+    """
+    synaptic = li_step(synaptic, current, alpha)
+    return (
+        synaptic,
+        *lif_step(
+            membrane, synaptic, beta, threshold, reset, spike_fn, detach_reset
+        ),
+    )
+
+
+def adaptive_step(
+    membrane,
+    adaptation,
+    current,
+    beta,
+    rho,
+    threshold,
+    adaptation_strength,
+    reset,
+    spike_fn,
+    detach_reset,
+):
+    """The adaptive-threshold LIF update on tensors.
+
+    Each spike raises the threshold, which decays back with `rho`:
+
+    ```
+    theta = threshold + adaptation_strength * a
+    V = beta * V + I
+    s = spike(V - theta); reset as in `lif_step`, with theta
+    a = rho * a + s
+    ```
+
+    Returns `(pre_reset_membrane, new_membrane, new_adaptation, spikes)`.
+    """
+    effective_threshold = threshold + adaptation_strength * adaptation
+    pre_reset, membrane, spikes = lif_step(
+        membrane,
+        current,
+        beta,
+        effective_threshold,
+        reset,
+        spike_fn,
+        detach_reset,
+    )
+    adaptation = li_step(adaptation, spikes, rho)
+    return pre_reset, membrane, adaptation, spikes
 
 
 def _parameter(name, value, check, dtype):

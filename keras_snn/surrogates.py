@@ -55,7 +55,8 @@ def heaviside(x):
     Returns:
         A tensor of the same shape and dtype as `x`.
     """
-    x = ops.convert_to_tensor(x)
+    if not ops.is_tensor(x):
+        x = ops.convert_to_tensor(x)
     # `x - x` is 0 for finite x and NaN for NaN or +-Inf, so this keeps
     # non-finite values visible with plain arithmetic that every exporter
     # lowers (no isfinite or where op).

@@ -179,3 +179,152 @@ def _nir_neurons(node, kind, currents, dt, method):
         v = np.where(s > 0, params["v_reset"], v)
         spikes[:, t] = s
     return spikes
+
+
+# The other neuron models, from the equations in docs/neurons.md. Every
+# model's update reads a state dict and one step's current `i`; the same
+# code runs on floats and on `Dual` numbers (forward-mode derivatives).
+
+MODEL_STATES = {
+    "li": ("v",),
+    "lif": ("v",),
+    "if": ("v",),
+    "synaptic": ("j", "v"),
+    "adaptive": ("v", "a"),
+}
+
+
+def _reset(v, s, threshold, reset):
+    # The reset does not carry gradient through s (detach_reset=True).
+    s = stop(s)
+    if reset == "subtract":
+        return v - s * threshold
+    if reset == "zero":
+        return v * (1.0 - s)
+    return v
+
+
+def model_update(model, state, i, p):
+    """One step of `model`; returns `(new_state, output)`."""
+    reset = p.get("reset", "subtract")
+    threshold = p.get("threshold", 1.0)
+    if model == "li":
+        v = p["beta"] * state["v"] + i
+        return {"v": v}, v
+    if model in ("lif", "if"):
+        beta = 1.0 if model == "if" else p["beta"]
+        v = beta * state["v"] + i
+        s = spike_fn(v - threshold)
+        return {"v": _reset(v, s, threshold, reset)}, s
+    if model == "synaptic":
+        j = p["alpha"] * state["j"] + i
+        v = p["beta"] * state["v"] + j
+        s = spike_fn(v - threshold)
+        return {"j": j, "v": _reset(v, s, threshold, reset)}, s
+    if model == "adaptive":
+        theta = threshold + p["adaptation_strength"] * state["a"]
+        v = p["beta"] * state["v"] + i
+        s = spike_fn(v - theta)
+        a = p["rho"] * state["a"] + s
+        return {"v": _reset(v, s, theta, reset), "a": a}, s
+    raise ValueError(model)
+
+
+def neuron_layer(
+    model, x_seq, kernel=None, bias=None, recurrent_kernel=None, **params
+):
+    """Runs a layer of `model` neurons on `x_seq [batch, T, ...]`.
+
+    `kernel` (applied on the last axis) and `bias` make the input current;
+    without a kernel the input is the current. `recurrent_kernel` adds the
+    previous step's output `@ recurrent_kernel`. Returns `(outputs [batch,
+    T, ...], final state dict)`.
+    """
+    x_seq = np.asarray(x_seq, np.float64)
+    currents = x_seq
+    if kernel is not None:
+        currents = x_seq @ np.asarray(kernel, np.float64)
+        if bias is not None:
+            currents = currents + np.asarray(bias, np.float64)
+    shape = currents.shape[:1] + currents.shape[2:]
+    state = {name: np.zeros(shape) for name in MODEL_STATES[model]}
+    previous = np.zeros(shape)
+    outputs = []
+    for t in range(currents.shape[1]):
+        i = currents[:, t]
+        if recurrent_kernel is not None:
+            i = i + previous @ np.asarray(recurrent_kernel, np.float64)
+        state, previous = model_update(model, state, i, params)
+        outputs.append(previous)
+    return np.stack(outputs, axis=1), state
+
+
+class Dual:
+    """A value with its derivative along one direction (forward mode)."""
+
+    def __init__(self, value, tangent=0.0):
+        self.value = np.asarray(value, np.float64)
+        self.tangent = np.asarray(tangent, np.float64) + 0.0 * self.value
+
+    def __add__(self, other):
+        other = _dual(other)
+        return Dual(self.value + other.value, self.tangent + other.tangent)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Dual(-self.value, -self.tangent)
+
+    def __sub__(self, other):
+        return self + (-_dual(other))
+
+    def __rsub__(self, other):
+        return _dual(other) - self
+
+    def __mul__(self, other):
+        other = _dual(other)
+        return Dual(
+            self.value * other.value,
+            self.tangent * other.value + self.value * other.tangent,
+        )
+
+    __rmul__ = __mul__
+
+
+def _dual(x):
+    return x if isinstance(x, Dual) else Dual(x)
+
+
+def spike_fn(x):
+    """Heaviside forward; on `Dual` numbers the fast-sigmoid surrogate
+    (slope 25) as derivative."""
+    if isinstance(x, Dual):
+        return Dual(
+            spike(x.value),
+            surrogate_derivative("fast_sigmoid", x.value) * x.tangent,
+        )
+    return spike(x)
+
+
+def stop(x):
+    return Dual(x.value) if isinstance(x, Dual) else x
+
+
+def decay_gradient(model, currents, upstream, name, **params):
+    """`dL/d(params[name])` per neuron (last axis) for a per-neuron decay,
+    with `L = sum(outputs * upstream)`, by forward-mode differentiation
+    of `model_update` on `currents [batch, T, ...]`.
+
+    Each neuron's decay drives only that neuron, so moving every decay at
+    once and summing the tangents over the other axes gives each neuron's
+    derivative.
+    """
+    currents = np.asarray(currents, np.float64)
+    shape = currents.shape[:1] + currents.shape[2:]
+    state = {key: Dual(np.zeros(shape)) for key in MODEL_STATES[model]}
+    params = {**params, name: Dual(params[name], 1.0)}
+    total = np.zeros(shape)
+    for t in range(currents.shape[1]):
+        state, output = model_update(model, state, currents[:, t], params)
+        total = total + output.tangent * np.asarray(upstream)[:, t]
+    return total.reshape(-1, shape[-1]).sum(axis=0)

@@ -30,7 +30,9 @@ def run_example(name, *args):
     ).stdout
 
 
-@pytest.mark.parametrize("name", ["train_digits.py", "train_mnist.py"])
+@pytest.mark.parametrize(
+    "name", ["train_digits.py", "train_mnist.py", "train_conv_digits.py"]
+)
 def test_help(name):
     out = run_example(name, "--help")
     assert "--epochs" in out and "--limit" in out and "KERAS_BACKEND" in out
@@ -72,3 +74,30 @@ def test_train_mnist_smoke_run_on_a_synthetic_file(tmp_path):
     assert model.input_shape == (None, 784)
     rates = model.predict(np.zeros((1, 784), np.float32), verbose=0)
     assert rates.shape == (1, 10)
+
+
+@pytest.mark.parametrize(
+    "encoding, readout", [("poisson", "membrane"), ("repeat", "rate")]
+)
+def test_train_conv_digits_smoke_run(tmp_path, encoding, readout):
+    output = tmp_path / "conv_digits.keras"
+    out = run_example(
+        "train_conv_digits.py",
+        "--epochs=1",
+        "--limit=32",
+        "--timesteps=3",
+        f"--encoding={encoding}",
+        f"--readout={readout}",
+        "--verbose=0",
+        f"--output={output}",
+    )
+    assert "test accuracy:" in out and "(32 images)" in out
+    model = keras.saving.load_model(output, safe_mode=True)
+    assert model.input_shape == (None, 8, 8, 1)
+    scores = model.predict(np.zeros((1, 8, 8, 1), np.float32), verbose=0)
+    assert scores.shape == (1, 10)
+    convs = [layer for layer in model.layers if "conv" in layer.name]
+    assert [tuple(c.output.shape) for c in convs] == [
+        (None, 3, 8, 8, 16),
+        (None, 3, 4, 4, 32),
+    ]

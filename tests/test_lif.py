@@ -222,8 +222,8 @@ def test_bad_arguments(kwargs, error, match):
 
 
 def test_bad_input_shapes():
-    with pytest.raises(ValueError, match=r"input_shape=\(2, 6, 1, 1\)"):
-        keras_snn.LIF(3)(np.ones((2, 6, 1, 1), np.float32))
+    with pytest.raises(ValueError, match=r"input_shape=\(6,\)"):
+        keras_snn.LIF(3)(np.ones((6,), np.float32))
     with pytest.raises(ValueError, match="features"):
         keras_snn.LIF(3).build((2, 5, None))
     layer = fixed_lif()

@@ -179,6 +179,7 @@ def test_load_model_saved_under_another_backend(source, tmp_path):
         ({"beta": 1.5}, ValueError, "beta=1.5"),
         ({"reset": "soft"}, ValueError, "reset='soft'"),
         ({"surrogate": "magic"}, ValueError, "surrogate='magic'"),
+        ({"readout": "spikes"}, ValueError, "readout='spikes'"),
     ],
 )
 def test_bad_arguments(kwargs, error, match):
@@ -285,3 +286,53 @@ def test_poisson_model_save_and_load(tmp_path):
 def test_bad_encoding(encoding, error, match):
     with pytest.raises(error, match=match):
         small_model(encoding=encoding)
+
+
+def test_membrane_readout_matches_numpy_reference(tmp_path):
+    model = small_model(tau=3.0, readout="membrane")
+    assert model.output_shape == (None, 4)
+    assert isinstance(model.get_layer("li_output"), keras_snn.LI)
+    assert model.get_layer("li_output").tau == 3.0
+    rng = np.random.default_rng(3)
+    weights = []
+    for name in ("lif_0", "lif_1", "li_output"):
+        cell = model.get_layer(name).cell
+        kernel = rng.normal(0.05, 0.7, size=cell.kernel.shape).astype("float32")
+        bias = rng.normal(0.0, 0.1, size=cell.bias.shape).astype("float32")
+        cell.kernel.assign(kernel)
+        cell.bias.assign(bias)
+        weights.append((kernel, bias))
+    x = rng.uniform(0, 1, size=(6, 8)).astype(np.float32)
+    beta = np.exp(-1 / 3.0)
+    spikes = np.repeat(x[:, None], 15, axis=1)
+    for kernel, bias in weights[:2]:
+        spikes = reference.lif_layer(spikes, kernel, bias, beta, 1.0)
+    membrane, _ = reference.neuron_layer("li", spikes, *weights[2], beta=beta)
+    np.testing.assert_allclose(
+        to_numpy(model(x)), membrane.mean(axis=1), rtol=1e-5, atol=1e-5
+    )
+    assert 0.05 < spikes.mean() < 0.95
+    assert_saved_model_round_trip(model, x, tmp_path)
+
+
+def test_membrane_readout_trains_with_plain_cross_entropy():
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    x = (x[:256] / 16.0).astype("float32")
+    model = keras_snn.build(
+        input_size=64,
+        hidden_sizes=[32],
+        output_size=10,
+        num_timesteps=8,
+        readout="membrane",
+    )
+    model.compile(
+        keras.optimizers.Adam(3e-3),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    history = model.fit(x, y[:256], epochs=5, batch_size=32, verbose=0)
+    losses = history.history["loss"]
+    assert losses[-1] < 0.6 * losses[0]
+    assert history.history["accuracy"][-1] > 0.3  # chance is 0.1

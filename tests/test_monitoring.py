@@ -264,3 +264,5 @@ def test_membrane_potentials_errors():
         membrane_potentials(two_layer_model(), X, "nope")
     with pytest.raises(ValueError, match="go_backwards=True"):
         membrane_potentials(two_layer_model(go_backwards=True), X, "hidden")
+    with pytest.raises(ValueError, match="recurrent=True"):
+        membrane_potentials(two_layer_model(recurrent=True), X, "hidden")

@@ -1,19 +1,39 @@
 """Keras layers for spiking neural networks."""
 
+from keras_snn.layers.adaptive import AdaptiveLIF
+from keras_snn.layers.adaptive import AdaptiveLIFCell
+from keras_snn.layers.cell import NeuronCell
 from keras_snn.layers.decoding import RateDecoding
 from keras_snn.layers.decoding import rate_decode
 from keras_snn.layers.encoding import LatencyEncoding
 from keras_snn.layers.encoding import PoissonEncoding
 from keras_snn.layers.encoding import RepeatEncoding
+from keras_snn.layers.li import LI
+from keras_snn.layers.li import LICell
+from keras_snn.layers.lif import IF
 from keras_snn.layers.lif import LIF
+from keras_snn.layers.lif import IFCell
 from keras_snn.layers.lif import LIFCell
+from keras_snn.layers.neuron_layer import NeuronLayer
+from keras_snn.layers.synaptic import SynapticLIF
+from keras_snn.layers.synaptic import SynapticLIFCell
 
 __all__ = [
+    "IF",
+    "LI",
     "LIF",
+    "AdaptiveLIF",
+    "AdaptiveLIFCell",
+    "IFCell",
+    "LICell",
     "LIFCell",
     "LatencyEncoding",
+    "NeuronCell",
+    "NeuronLayer",
     "PoissonEncoding",
     "RateDecoding",
     "RepeatEncoding",
+    "SynapticLIF",
+    "SynapticLIFCell",
     "rate_decode",
 ]

@@ -1,0 +1,202 @@
+"""Train a small convolutional spiking network on the scikit-learn digits.
+
+The 8x8 digits (1,797 images bundled with scikit-learn, so nothing is
+downloaded) are scaled to [0, 1], kept as `[8, 8, 1]` images and split
+80/20, stratified by class. Each image becomes a spike train `[time, 8, 8,
+1]` (Poisson spikes by default, or the image repeated at every step), and
+flows through two convolutional spiking blocks,
+`TimeDistributed(Conv2D)` -> `LIF()` -> `TimeDistributed(AveragePooling2D)`,
+where `LIF()` without `units` has no weights of its own: the convolution's
+output is its input current. A readout of 10 neurons gives the class
+scores: by default an `LI` layer whose membrane potential, averaged over
+time, gives logits for `SparseCategoricalCrossentropy(from_logits=True)`;
+with `--readout rate` an `LIF` layer whose firing rates are trained with
+`keras_snn.losses.SparseRateCrossEntropy`.
+
+Measured with the defaults (seed 0; training CPU time from
+`time.process_time` on a shared 2-core machine): JAX 94.7 % test accuracy
+(32 s of CPU), TensorFlow 95.6 % (53 s), PyTorch 95.6 % (745 s); with
+`--encoding repeat`, JAX 96.1 % (24 s). See docs/neurons.md.
+
+Pick the backend with the `KERAS_BACKEND` environment variable:
+
+    KERAS_BACKEND=jax python examples/train_conv_digits.py
+    python examples/train_conv_digits.py --encoding repeat --readout rate
+    python examples/train_conv_digits.py --epochs 1 --limit 64   # smoke run
+"""
+
+import argparse
+import os
+import time
+
+import keras
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+import keras_snn
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="The backend is chosen with KERAS_BACKEND "
+        "(tensorflow, jax or torch), e.g. "
+        "KERAS_BACKEND=jax python examples/train_conv_digits.py",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=20, help="number of training epochs"
+    )
+    parser.add_argument(
+        "--batch-size", type=int, default=32, help="training batch size"
+    )
+    parser.add_argument(
+        "--timesteps",
+        type=int,
+        default=10,
+        help="number of simulation steps per image",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the train/test split, the weights, the batches and "
+        "the Poisson spikes",
+    )
+    parser.add_argument(
+        "--encoding",
+        choices=["poisson", "repeat"],
+        default="poisson",
+        help="how the pixels become spike trains: Poisson spikes with the "
+        "pixel as probability, or the pixel as a constant input",
+    )
+    parser.add_argument(
+        "--readout",
+        choices=["membrane", "rate"],
+        default="membrane",
+        help="LI membrane averaged over time (logits) or LIF firing rates",
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="use only the first LIMIT training and test images "
+        "(for a quick smoke run)",
+    )
+    parser.add_argument(
+        "--output",
+        default=os.path.join("examples", "output", "conv_digits_snn.keras"),
+        help="where to save the trained model (.keras); an empty string "
+        "skips it",
+    )
+    parser.add_argument(
+        "--verbose",
+        type=int,
+        choices=[0, 1, 2],
+        default=2,
+        help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line "
+        "per epoch",
+    )
+    args = parser.parse_args(argv)
+    for name in ("epochs", "batch_size", "timesteps", "limit"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def load_data(seed, limit=None):
+    """Digits as `[n, 8, 8, 1]` images in [0, 1], split 80/20."""
+    digits = load_digits()
+    # Pixel values are integers in 0..16.
+    x = (digits.images / 16.0).astype("float32")[..., None]
+    y = digits.target.astype("int32")
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=0.2, stratify=y, random_state=seed
+    )
+    if limit is not None:
+        x_train, y_train = x_train[:limit], y_train[:limit]
+        x_test, y_test = x_test[:limit], y_test[:limit]
+    return (x_train, y_train), (x_test, y_test)
+
+
+def conv_block(x, filters, name):
+    """Conv2D at every step, spiking neurons, 2x2 average pooling."""
+    x = keras.layers.TimeDistributed(
+        keras.layers.Conv2D(filters, 3, padding="same"), name=f"{name}_conv"
+    )(x)
+    x = keras_snn.LIF(tau=2.0, trainable_beta=True, name=f"{name}_lif")(x)
+    return keras.layers.TimeDistributed(
+        keras.layers.AveragePooling2D(2), name=f"{name}_pool"
+    )(x)
+
+
+def build_model(timesteps, encoding, readout, seed):
+    """The convolutional SNN: `[batch, 8, 8, 1]` images to 10 scores."""
+    inputs = keras.Input((8, 8, 1), name="images")
+    if encoding == "poisson":
+        x = keras_snn.PoissonEncoding(timesteps, seed=seed)(inputs)
+    else:
+        x = keras_snn.RepeatEncoding(timesteps)(inputs)
+    x = conv_block(x, 16, "block_1")  # [batch, T, 4, 4, 16]
+    x = conv_block(x, 32, "block_2")  # [batch, T, 2, 2, 32]
+    x = keras.layers.TimeDistributed(keras.layers.Flatten(), name="flat")(x)
+    if readout == "membrane":
+        x = keras_snn.LI(10, tau=5.0, name="readout")(x)
+        outputs = keras.layers.GlobalAveragePooling1D(name="logits")(x)
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    else:
+        x = keras_snn.LIF(10, name="readout")(x)
+        outputs = keras_snn.RateDecoding(name="rates")(x)
+        loss = keras_snn.losses.SparseRateCrossEntropy()
+    model = keras.Model(inputs, outputs, name="conv_snn")
+    return model, loss
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    keras.utils.set_random_seed(args.seed)
+    (x_train, y_train), (x_test, y_test) = load_data(args.seed, args.limit)
+    model, loss = build_model(
+        args.timesteps, args.encoding, args.readout, args.seed
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(2e-3),
+        loss=loss,
+        metrics=["accuracy"],
+    )
+
+    # CPU time of this process (all its threads), not wall-clock time: it
+    # depends less on what else the machine is running.
+    start = time.process_time()
+    model.fit(
+        x_train,
+        y_train,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        verbose=args.verbose,
+    )
+    train_cpu_seconds = time.process_time() - start
+
+    _, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    print(
+        f"backend: {keras.backend.backend()}\n"
+        f"test accuracy: {accuracy:.4f} ({len(x_test)} images)\n"
+        f"training CPU time: {train_cpu_seconds:.1f} s "
+        f"({args.epochs} epochs, {len(x_train)} images)\n"
+        f"encoding: {args.encoding}, readout: {args.readout}, "
+        f"timesteps: {args.timesteps}"
+    )
+    scores = model.predict(x_test[:1], verbose=0)
+    print(f"scores of the first test image: {np.round(scores[0], 2)}")
+    if args.output:
+        output_dir = os.path.dirname(args.output)
+        if output_dir:
+            os.makedirs(output_dir, exist_ok=True)
+        model.save(args.output)
+        print(f"saved the model to {args.output}")
+
+
+if __name__ == "__main__":
+    main()

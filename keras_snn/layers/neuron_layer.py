@@ -1,0 +1,225 @@
+"""`NeuronLayer`: a neuron cell inside `keras.layers.RNN`, with a flat
+config, static inputs and a whole-sequence loop.
+
+Each neuron layer (`LIF`, `IF`, `LI`, `SynapticLIF`, `AdaptiveLIF`) is a
+subclass that names its cell class; the cell's options become the layer's
+keyword arguments, read-only properties and config keys.
+"""
+
+import keras
+from keras import ops
+
+from keras_snn.layers.cell import cell_options
+from keras_snn.loops import scan
+from keras_snn.validation import check_positive_int
+
+_BASE_LAYER_KEYS = ("name", "trainable", "dtype")
+
+
+class NeuronLayer(keras.layers.RNN):
+    """Base class of the neuron layers: a `NeuronCell` over a sequence.
+
+    Takes `[batch, time, features...]` and returns the cell's outputs over
+    time, `[batch, time, ...]` (or the last step's with
+    `return_sequences=False`). Given `[batch, features]` inputs and
+    `num_timesteps`, the layer presents the same input at every step
+    (direct coding, as `RepeatEncoding` does) and computes its projection
+    `x @ kernel + bias` once instead of once per step.
+
+    Without a mask, `go_backwards` or `unroll`, the layer runs as one
+    whole-sequence op: one input projection for all timesteps, then a loop
+    (`keras_snn.loops.scan`) over the cell's elementwise `step`, plus the
+    recurrent matrix product when recurrent, differentiated by the
+    backend's autodiff. Otherwise Keras' generic loop calls the cell once
+    per step. Both compute the same numbers.
+
+    Subclasses set `cell_class` and `cell_name`.
+    """
+
+    cell_class = None
+    cell_name = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cell_options(cls.cell_class):
+            setattr(cls, name, _cell_option(name))
+        for name in getattr(cls.cell_class, "hidden_options", ()):
+            setattr(cls, name, _hidden_option(name))
+
+    def __init__(
+        self,
+        units=None,
+        *,
+        num_timesteps=None,
+        return_sequences=True,
+        return_state=False,
+        go_backwards=False,
+        stateful=False,
+        unroll=False,
+        **kwargs,
+    ):
+        if num_timesteps is not None:
+            num_timesteps = check_positive_int("num_timesteps", num_timesteps)
+        self.num_timesteps = num_timesteps
+        self._static_input = False
+        # Options a cell class hides still go to it, which rejects them
+        # with an error that names them.
+        options = cell_options(self.cell_class) + tuple(
+            getattr(self.cell_class, "hidden_options", ())
+        )
+        cell_kwargs = {key: kwargs.pop(key) for key in options if key in kwargs}
+        cell = self.cell_class(
+            units,
+            dtype=kwargs.get("dtype", None),
+            trainable=kwargs.get("trainable", True),
+            name=self.cell_name,
+            **cell_kwargs,
+        )
+        super().__init__(
+            cell,
+            return_sequences=return_sequences,
+            return_state=return_state,
+            go_backwards=go_backwards,
+            stateful=stateful,
+            unroll=unroll,
+            **kwargs,
+        )
+
+    @property
+    def units(self):
+        return self.cell.units
+
+    def build(self, sequences_shape, initial_state_shape=None):
+        sequences_shape = tuple(sequences_shape)
+        rank = len(sequences_shape)
+        if rank < 2 or sequences_shape[-1] is None:
+            raise ValueError(
+                f"{type(self).__name__} expects inputs of shape "
+                "[batch, time, features...] (or [batch, features] with "
+                "num_timesteps) with a known number of features. "
+                f"Received: input_shape={sequences_shape}"
+            )
+        if rank == 2 and self.num_timesteps is None:
+            raise ValueError(
+                f"{type(self).__name__} received [batch, features] inputs; "
+                "set num_timesteps to present them at every step, or pass "
+                "[batch, time, features]. Received: "
+                f"input_shape={sequences_shape}, num_timesteps=None"
+            )
+        self._static_input = rank == 2
+        step_shape = sequences_shape[:1] + (1,) + sequences_shape[1:]
+        super().build(step_shape if rank == 2 else sequences_shape)
+        # Every size after the batch (and time) axis is fixed by the build.
+        first = 1 if rank == 2 else 2
+        self.input_spec = keras.layers.InputSpec(
+            ndim=rank,
+            axes={i - rank: sequences_shape[i] for i in range(first, rank)},
+        )
+
+    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+        sequences_shape = tuple(sequences_shape)
+        if len(sequences_shape) == 2:
+            batch, features = sequences_shape
+            sequences_shape = (batch, self.num_timesteps, features)
+        batch, steps = sequences_shape[:2]
+        state = (batch, *self.cell.output_shape_for(sequences_shape[2:]))
+        output = (batch, steps, *state[1:]) if self.return_sequences else state
+        if self.return_state:
+            return output, *[state] * self.cell.num_states
+        return output
+
+    def call(self, sequences, initial_state=None, mask=None, training=False):
+        if self._static_input:
+            # A single step holds the constant input; inner_loop presents it
+            # num_timesteps times.
+            sequences = ops.expand_dims(sequences, 1)
+        return super().call(
+            sequences, initial_state=initial_state, mask=mask, training=training
+        )
+
+    def inner_loop(self, sequences, initial_state, mask, training=False):
+        if mask is not None or self.go_backwards or self.unroll:
+            if self._static_input:
+                sequences = ops.repeat(sequences, self.num_timesteps, axis=1)
+            return super().inner_loop(sequences, initial_state, mask, training)
+        currents = self.cell.input_current(sequences)
+        if self._static_input:
+            currents = ops.repeat(currents, self.num_timesteps, axis=1)
+        states = list(initial_state)
+        if self.stateful:
+            # The state variables are assigned after the call; copies keep
+            # the values saved for the backward pass intact.
+            states = [ops.copy(state) for state in states]
+        outputs, states = self.run_sequence(currents, states)
+        return outputs[:, -1], outputs, states
+
+    def run_sequence(self, currents, states):
+        """Runs the cell over precomputed input currents.
+
+        Args:
+            currents: tensor `[batch, time, ...]`, the input projection of
+                every step.
+            states: list of the initial states, as in the cell.
+
+        Returns:
+            A tuple `(outputs [batch, time, ...], final_states)`.
+        """
+        cell = self.cell
+        dtype = currents.dtype
+        parameters = {
+            key: value if isinstance(value, float) else ops.cast(value, dtype)
+            for key, value in cell.step_parameters().items()
+        }
+        recurrent_kernel = None
+        if cell.recurrent:
+            recurrent_kernel = ops.cast(cell.recurrent_kernel, dtype)
+        count = len(cell.state_names)
+        # One carry tensor holds the states and the last output (the
+        # recurrent input), stacked: loops.scan carries a single tensor.
+        if not cell.recurrent:
+            states = [*states, ops.zeros_like(states[0])]
+
+        def step(carry, current):
+            previous = [carry[i] for i in range(count + 1)]
+            if recurrent_kernel is not None:
+                current = current + ops.matmul(previous[-1], recurrent_kernel)
+            output, new_states = cell.step(current, previous[:-1], parameters)
+            carry = ops.stack([*new_states, output])
+            return carry, carry
+
+        final, carries = scan(
+            step, ops.stack(states), ops.moveaxis(currents, 1, 0)
+        )
+        outputs = ops.moveaxis(carries[:, count], 0, 1)
+        return outputs, [final[i] for i in range(cell.num_states)]
+
+    def get_config(self):
+        config = super().get_config()
+        del config["cell"]
+        config["num_timesteps"] = self.num_timesteps
+        cell_config = self.cell.get_config()
+        for key in _BASE_LAYER_KEYS:
+            cell_config.pop(key, None)
+        return {**config, **cell_config}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def _cell_option(name):
+    return property(
+        lambda self: getattr(self.cell, name),
+        doc=f"The cell's `{name}` (read-only).",
+    )
+
+
+def _hidden_option(name):
+    # Hides an option that a base layer exposes and this one fixes (the
+    # leak of IF).
+    def hidden(self):
+        raise AttributeError(
+            f"{type(self).__name__} has no option {name!r}: its cell fixes it."
+        )
+
+    return property(hidden)

@@ -1,0 +1,367 @@
+"""The neuron models (LI, IF, SynapticLIF, AdaptiveLIF, recurrent LIF) and
+their shared bases, against the NumPy reference."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import keras_snn
+from tests import reference
+from tests.helpers import assert_config_round_trip
+from tests.helpers import assert_saved_model_round_trip
+from tests.helpers import gradients
+from tests.helpers import to_numpy
+
+RNG = np.random.default_rng(0)
+X = RNG.uniform(0.0, 1.0, size=(4, 20, 6)).astype(np.float32)
+KERNEL = RNG.normal(0.3, 0.6, size=(6, 5)).astype(np.float32)
+BIAS = RNG.normal(0.0, 0.2, size=(5,)).astype(np.float32)
+RECURRENT = RNG.normal(0.0, 0.4, size=(5, 5)).astype(np.float32)
+# Spikes bound the feedback of the spiking models, not of the LI's membrane:
+# a smaller recurrent kernel keeps it from growing without bound.
+RECURRENT_LI = RECURRENT * 0.2
+
+LAYERS = {
+    "li": keras_snn.LI,
+    "lif": keras_snn.LIF,
+    "if": keras_snn.IF,
+    "synaptic": keras_snn.SynapticLIF,
+    "adaptive": keras_snn.AdaptiveLIF,
+}
+# Layer options and the reference's parameters they stand for.
+OPTIONS = {
+    "li": ({"tau": 3.0}, {"beta": math.exp(-1 / 3)}),
+    "lif": ({"tau": 3.0}, {"beta": math.exp(-1 / 3)}),
+    "if": ({"threshold": 2.0}, {"threshold": 2.0}),
+    "synaptic": (
+        {"tau": 4.0, "tau_syn": 2.0, "threshold": 1.5},
+        {"beta": math.exp(-1 / 4), "alpha": math.exp(-1 / 2), "threshold": 1.5},
+    ),
+    "adaptive": (
+        {"tau": 3.0, "rho": 0.8, "adaptation_strength": 0.5},
+        {"beta": math.exp(-1 / 3), "rho": 0.8, "adaptation_strength": 0.5},
+    ),
+}
+SPIKING = ["lif", "if", "synaptic", "adaptive"]
+
+
+def fixed(model, recurrent=False, **kwargs):
+    layer = LAYERS[model](5, recurrent=recurrent, **OPTIONS[model][0], **kwargs)
+    layer.build(X.shape)
+    layer.cell.kernel.assign(KERNEL)
+    layer.cell.bias.assign(BIAS)
+    if recurrent:
+        layer.cell.recurrent_kernel.assign(recurrent_kernel(model))
+    return layer
+
+
+def recurrent_kernel(model):
+    return RECURRENT_LI if model == "li" else RECURRENT
+
+
+def expected(model, x=X, recurrent=False, **params):
+    return reference.neuron_layer(
+        model,
+        x,
+        KERNEL,
+        BIAS,
+        recurrent_kernel(model) if recurrent else None,
+        **OPTIONS[model][1],
+        **params,
+    )
+
+
+def assert_outputs(model, actual, wanted):
+    if model == "li":
+        np.testing.assert_allclose(actual, wanted, rtol=1e-4, atol=1e-4)
+    else:
+        np.testing.assert_array_equal(actual, wanted)
+        assert 0.05 < wanted.mean() < 0.95
+
+
+@pytest.mark.parametrize("recurrent", [False, True])
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_matches_reference(model, recurrent):
+    outputs, _ = expected(model, recurrent=recurrent)
+    assert_outputs(model, to_numpy(fixed(model, recurrent)(X)), outputs)
+
+
+@pytest.mark.parametrize("reset", ["zero", "none"])
+@pytest.mark.parametrize("model", ["synaptic", "adaptive"])
+def test_resets_match_reference(model, reset):
+    outputs, _ = expected(model, reset=reset)
+    assert_outputs(model, to_numpy(fixed(model, reset=reset)(X)), outputs)
+
+
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_final_states_match_reference(model):
+    layer = fixed(model, recurrent=True, return_state=True)
+    outputs, *states = layer(X)
+    wanted, final = expected(model, recurrent=True)
+    names = reference.MODEL_STATES[model]
+    assert len(states) == len(names) + 1
+    for state, name in zip(states, names, strict=False):
+        np.testing.assert_allclose(
+            to_numpy(state), final[name], rtol=1e-4, atol=1e-4
+        )
+    # The last state of a recurrent layer is its last output.
+    np.testing.assert_allclose(
+        to_numpy(states[-1]), wanted[:, -1], rtol=1e-5, atol=1e-5
+    )
+    np.testing.assert_array_equal(
+        to_numpy(states[-1]), to_numpy(outputs)[:, -1]
+    )
+
+
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_keras_generic_loop_equals_whole_sequence(model):
+    # unroll=True takes Keras' own loop over the cell's call.
+    layer = fixed(model, recurrent=True)
+    unrolled = fixed(model, recurrent=True, unroll=True)
+    np.testing.assert_allclose(
+        to_numpy(unrolled(X)), to_numpy(layer(X)), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_cell_in_keras_rnn_matches_reference():
+    cell = keras_snn.AdaptiveLIFCell(5, **OPTIONS["adaptive"][0])
+    rnn = keras.layers.RNN(cell, return_sequences=True)
+    rnn.build(X.shape)
+    cell.kernel.assign(KERNEL)
+    cell.bias.assign(BIAS)
+    np.testing.assert_array_equal(to_numpy(rnn(X)), expected("adaptive")[0])
+
+
+def test_static_input_with_num_timesteps():
+    layer = keras_snn.SynapticLIF(5, num_timesteps=7, **OPTIONS["synaptic"][0])
+    layer.build(X[:, 0].shape)
+    layer.cell.kernel.assign(KERNEL)
+    layer.cell.bias.assign(BIAS)
+    repeated = np.repeat(X[:, :1] * 2, 7, axis=1)
+    np.testing.assert_array_equal(
+        to_numpy(layer(X[:, 0] * 2)), expected("synaptic", repeated)[0]
+    )
+
+
+def test_if_is_lif_without_leak():
+    layer = fixed("if")
+    assert layer.cell.get_beta() == 1.0
+    assert not {"tau", "beta", "dt"} & set(layer.get_config())
+    with pytest.raises(AttributeError, match="'tau'"):
+        layer.tau  # noqa: B018
+    lif = keras_snn.LIF(5, beta=1.0, threshold=2.0)
+    lif.build(X.shape)
+    lif.cell.kernel.assign(KERNEL)
+    lif.cell.bias.assign(BIAS)
+    np.testing.assert_array_equal(to_numpy(layer(X)), to_numpy(lif(X)))
+
+
+def conv_input():
+    return RNG.uniform(-0.5, 1.5, size=(2, 6, 5, 5, 3)).astype(np.float32)
+
+
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_any_trailing_shape_without_weights(model):
+    x = conv_input()
+    layer = LAYERS[model](**OPTIONS[model][0])
+    outputs = to_numpy(layer(x))
+    assert outputs.shape == x.shape and not layer.weights
+    wanted, _ = reference.neuron_layer(model, x, **OPTIONS[model][1])
+    assert_outputs(model, outputs, wanted)
+
+
+def test_any_trailing_shape_with_kernel_on_last_axis():
+    x = conv_input()
+    kernel = RNG.normal(0.3, 0.6, size=(3, 4)).astype(np.float32)
+    layer = keras_snn.AdaptiveLIF(4, recurrent=True, use_bias=False)
+    layer.build(x.shape)
+    layer.cell.kernel.assign(kernel)
+    layer.cell.recurrent_kernel.assign(RECURRENT[:4, :4])
+    wanted, _ = reference.neuron_layer(
+        "adaptive",
+        x,
+        kernel,
+        None,
+        RECURRENT[:4, :4],
+        beta=math.exp(-0.5),
+        rho=math.exp(-1 / 20),
+        adaptation_strength=0.2,
+    )
+    assert_outputs("adaptive", to_numpy(layer(x)), wanted)
+
+
+def test_time_distributed_conv_then_neurons():
+    inputs = keras.Input((6, 8, 8, 1))
+    x = keras.layers.TimeDistributed(keras.layers.Conv2D(4, 3, padding="same"))(
+        inputs
+    )
+    x = keras_snn.LIF(trainable_beta=True)(x)
+    x = keras_snn.SynapticLIF(3, trainable_alpha=True)(x)
+    state = keras_snn.LI(2, return_sequences=False, return_state=True)(x)
+    model = keras.Model(inputs, [x, *state])
+    assert model.output_shape == [
+        (None, 6, 8, 8, 3),
+        (None, 8, 8, 2),
+        (None, 8, 8, 2),
+    ]
+    outputs = model(np.ones((2, 6, 8, 8, 1), np.float32))
+    assert [tuple(o.shape) for o in outputs] == [
+        (2, 6, 8, 8, 3),
+        (2, 8, 8, 2),
+        (2, 8, 8, 2),
+    ]
+    # Per-neuron parameters have one value per channel.
+    assert tuple(model.layers[2].cell.beta_logit.shape) == (4,)
+    assert tuple(model.layers[3].cell.alpha_logit.shape) == (3,)
+
+
+DECAYS = [
+    ("li", "beta", {"trainable_beta": True}),
+    ("lif", "beta", {"trainable_beta": True}),
+    ("synaptic", "alpha", {"trainable_alpha": True}),
+    ("synaptic", "beta", {"trainable_beta": True}),
+    ("adaptive", "rho", {"trainable_rho": True}),
+]
+
+
+@pytest.mark.parametrize("model, name, flag", DECAYS)
+def test_decay_gradients_match_forward_mode_reference(model, name, flag):
+    layer = fixed(model, **flag)
+    logit = getattr(layer.cell, f"{name}_logit")
+    index = [v.path for v in layer.trainable_variables].index(logit.path)
+    others = [to_numpy(v) for v in layer.non_trainable_variables]
+    upstream = RNG.normal(size=(4, 20, 5)).astype(np.float32)
+
+    def loss(*trainable):
+        outputs, _ = layer.stateless_call(list(trainable), others, X)
+        return outputs * keras.ops.convert_to_tensor(upstream)
+
+    values = [to_numpy(v) for v in layer.trainable_variables]
+    grad = gradients(loss, *values)[index]
+    decay = 1.0 / (1.0 + np.exp(-to_numpy(logit)))
+    params = {**OPTIONS[model][1], name: decay.astype(np.float64)}
+    currents = X.astype(np.float64) @ KERNEL + BIAS
+    wanted = reference.decay_gradient(model, currents, upstream, name, **params)
+    wanted = wanted * decay * (1.0 - decay)
+    assert np.abs(wanted).max() > 1e-2
+    np.testing.assert_allclose(grad, wanted, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("model, name, flag", DECAYS)
+def test_trainable_decays_start_at_given_values(model, name, flag):
+    layer = fixed(model, **flag)
+    getter = getattr(layer.cell, f"get_{name}")
+    decay = OPTIONS[model][1].get(name, math.exp(-1 / 3))
+    np.testing.assert_allclose(to_numpy(getter()), np.full(5, decay), rtol=1e-6)
+    outputs, _ = expected(model)
+    assert_outputs(model, to_numpy(layer(X)), outputs)
+
+
+def test_training_keeps_decays_in_unit_interval():
+    model = keras.Sequential(
+        [
+            keras.Input((20, 6)),
+            keras_snn.SynapticLIF(
+                5, alpha=0.9, trainable_alpha=True, trainable_beta=True
+            ),
+            keras_snn.RateDecoding(),
+        ]
+    )
+    model.compile(keras.optimizers.SGD(100.0), "mse")
+    model.fit(X, np.ones((4, 5), np.float32), epochs=3, verbose=0)
+    cell = model.layers[0].cell
+    for decay in (to_numpy(cell.get_alpha()), to_numpy(cell.get_beta())):
+        assert ((decay > 0) & (decay < 1)).all()
+    assert not np.allclose(to_numpy(cell.get_alpha()), 0.9)
+
+
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_config_round_trips(model):
+    layer = LAYERS[model](
+        4,
+        recurrent=True,
+        recurrent_regularizer="l2",
+        num_timesteps=3,
+        **OPTIONS[model][0],
+    )
+    config = layer.get_config()
+    assert "cell" not in config and config["recurrent"] is True
+    for key in OPTIONS[model][0]:
+        assert config[key] == getattr(layer, key)
+    assert_config_round_trip(layer)
+    assert_config_round_trip(layer.cell)
+    assert_config_round_trip(LAYERS[model]())
+
+
+def test_options_are_read_only_properties():
+    layer = keras_snn.AdaptiveLIF(3, tau_adapt=9.0, recurrent=True)
+    assert (layer.units, layer.tau_adapt, layer.recurrent) == (3, 9.0, True)
+    with pytest.raises(AttributeError):
+        layer.tau_adapt = 1.0
+
+
+def test_saved_model_round_trip(tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((6, 5, 5, 3)),
+            keras.layers.TimeDistributed(keras.layers.Conv2D(4, 3)),
+            keras_snn.IF(trainable_threshold=True),
+            keras.layers.TimeDistributed(keras.layers.Flatten()),
+            keras_snn.AdaptiveLIF(6, recurrent=True, trainable_rho=True),
+            keras_snn.SynapticLIF(5, trainable_alpha=True),
+            keras_snn.LI(3, trainable_beta=True),
+            keras_snn.RateDecoding(),
+        ]
+    )
+    loaded = assert_saved_model_round_trip(model, conv_input() * 3, tmp_path)
+    assert loaded.layers[3].recurrent and loaded.layers[3].trainable_rho
+
+
+@pytest.mark.parametrize(
+    "layer, kwargs, error, match",
+    [
+        ("synaptic", {"tau_syn": -1.0}, ValueError, "tau_syn=-1.0"),
+        ("synaptic", {"alpha": 1.5}, ValueError, "alpha=1.5"),
+        (
+            "synaptic",
+            {"alpha": 1.0, "trainable_alpha": True},
+            ValueError,
+            "alpha=1.0",
+        ),
+        ("synaptic", {"trainable_alpha": 1}, TypeError, "trainable_alpha=1"),
+        ("adaptive", {"tau_adapt": 0}, ValueError, "tau_adapt=0"),
+        ("adaptive", {"rho": 0.0}, ValueError, "rho=0.0"),
+        (
+            "adaptive",
+            {"adaptation_strength": -0.1},
+            ValueError,
+            "adaptation_strength=-0.1",
+        ),
+        ("adaptive", {"rho": 1.0, "trainable_rho": True}, ValueError, "rho"),
+        ("li", {"beta": 2.0}, ValueError, "beta=2.0"),
+        ("li", {"units": 0}, ValueError, "units=0"),
+        ("if", {"tau": 3.0}, TypeError, "tau=3.0"),
+        ("if", {"trainable_beta": True}, TypeError, "trainable_beta=True"),
+        ("lif", {"recurrent": "yes"}, TypeError, "recurrent='yes'"),
+        ("lif", {"units": None, "recurrent": True}, ValueError, "units=None"),
+    ],
+)
+def test_bad_arguments(layer, kwargs, error, match):
+    kwargs = {"units": 4, **kwargs}
+    with pytest.raises(error, match=match):
+        LAYERS[layer](**kwargs)
+    with pytest.raises(error, match=match):
+        LAYERS[layer].cell_class(**kwargs)
+
+
+def test_bad_input_shapes():
+    with pytest.raises(ValueError, match=r"input_shape=\(2, None, 3\)"):
+        keras_snn.SynapticLIF().build((2, 6, None, 3))
+    with pytest.raises(ValueError, match="num_timesteps=None"):
+        keras_snn.LI(3)(np.ones((2, 6), np.float32))
+    layer = keras_snn.AdaptiveLIF()
+    layer(np.ones((2, 6, 4, 3), np.float32))
+    with pytest.raises(ValueError, match="expected axis -2"):
+        layer(np.ones((2, 6, 5, 3), np.float32))
