@@ -436,7 +436,7 @@ class LIF(keras.layers.RNN):
             # the values saved for the backward pass intact.
             membrane = ops.copy(membrane)
         spikes, membrane = lif_sequence(
-            currents, membrane, **cell.neuron_options()
+            currents, membrane, training=training, **cell.neuron_options()
         )
         return spikes[:, -1], spikes, [membrane]
 
