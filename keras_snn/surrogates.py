@@ -55,10 +55,11 @@ def heaviside(x):
         A tensor of the same shape and dtype as `x`.
     """
     x = ops.convert_to_tensor(x)
-    # `x - x` is 0 for finite x and NaN for NaN or +-Inf, so this keeps
+    # `x * 0` is 0 for finite x and NaN for NaN or +-Inf, so this keeps
     # non-finite values visible with plain arithmetic that every exporter
-    # lowers (no isfinite or where op).
-    return ops.cast(x > 0, x.dtype) + (x - x)
+    # lowers (no isfinite or where op). Not `x - x`: the LiteRT converter
+    # folds that to 0.
+    return ops.cast(x > 0, x.dtype) + x * 0.0
 
 
 class Surrogate:
