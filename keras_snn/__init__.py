@@ -13,10 +13,13 @@ The public surface, re-exported explicitly:
 - spike trains and a firing-rate callback, `keras_snn.monitoring`;
 - plots of spikes, rates and membranes, `keras_snn.plot` (needs
   matplotlib);
-- dataset loaders for the examples, `keras_snn.datasets`.
+- dataset loaders for the examples, `keras_snn.datasets`;
+- deployment: checked export, int8 LiteRT and streaming models,
+  `keras_snn.export`.
 """
 
 from keras_snn import datasets
+from keras_snn import export
 from keras_snn import losses
 from keras_snn import monitoring
 from keras_snn import plot
@@ -47,6 +50,7 @@ __all__ = [
     "beta_from_tau",
     "build",
     "datasets",
+    "export",
     "lif_neuron",
     "lif_sequence",
     "losses",

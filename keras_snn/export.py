@@ -464,7 +464,8 @@ class _StreamingStep(keras.layers.Layer):
                 total, steps = states[0] + x, states[1] + 1.0
                 states = states[2:]
                 new_states.extend([total, steps])
-                x = total / steps
+                # As rate_decode: the count times 1 / steps.
+                x = total * (1.0 / steps)
             elif kind == "time_distributed":
                 x = layer.layer(x, training=False)
             elif kind == "per_step":

@@ -30,7 +30,9 @@ def run_example(name, *args):
     ).stdout
 
 
-@pytest.mark.parametrize("name", ["train_digits.py", "train_mnist.py"])
+@pytest.mark.parametrize(
+    "name", ["train_digits.py", "train_mnist.py", "export_tflite.py"]
+)
 def test_help(name):
     out = run_example(name, "--help")
     assert "--epochs" in out and "--limit" in out and "KERAS_BACKEND" in out
@@ -72,3 +74,30 @@ def test_train_mnist_smoke_run_on_a_synthetic_file(tmp_path):
     assert model.input_shape == (None, 784)
     rates = model.predict(np.zeros((1, 784), np.float32), verbose=0)
     assert rates.shape == (1, 10)
+
+
+def test_export_tflite_smoke_run(tmp_path):
+    out = run_example(
+        "export_tflite.py",
+        "--epochs=1",
+        "--limit=128",
+        "--representative=16",
+        f"--output-dir={tmp_path}",
+    )
+    backend = keras.backend.backend()
+    assert f"backend: {backend}" in out
+    # Each result line starts with its name in a 16-character column.
+    lines = {line[:16].strip(): line for line in out.splitlines()}
+    exact = {
+        "tensorflow": ["tf_saved_model", "litert", "onnx", "litert streaming"],
+        "jax": ["tf_saved_model", "onnx"],
+        "torch": ["onnx"],
+    }[backend]
+    for name in exact:
+        assert "identical rates 100.00%" in lines[name], out
+    assert (tmp_path / "digits.onnx").exists()
+    if backend == "tensorflow":
+        assert "accuracy" in lines["litert int8"], out
+        assert (tmp_path / "digits_int8.tflite").exists()
+    else:
+        assert "needs KERAS_BACKEND in ['tensorflow']" in lines["litert"]

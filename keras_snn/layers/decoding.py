@@ -9,6 +9,9 @@ from keras_snn._export import keras_snn_export
 def rate_decode(spike_train):
     """Firing rates: the mean of a spike train over the time axis.
 
+    Computed as `sum(spike_train, axis=1) * (1 / time)`, which can differ
+    from a division by `time` in the last bit.
+
     Args:
         spike_train: tensor of shape `[batch, time, units...]`.
 
@@ -27,7 +30,14 @@ def rate_decode(spike_train):
             "spike_train must have shape [batch, time, units]. Received: "
             f"spike_train.shape={tuple(spike_train.shape)}"
         )
-    return ops.mean(spike_train, axis=1)
+    steps = spike_train.shape[1]
+    if steps is None:
+        steps = ops.cast(ops.shape(spike_train)[1], spike_train.dtype)
+    # The spike count times 1 / steps, written out: graph optimizers and
+    # LiteRT's kernels turn a mean or a division by a constant into this
+    # product, and the streaming model (keras_snn.export) computes it too,
+    # so every runtime gives the same bits.
+    return ops.sum(spike_train, axis=1) * (1.0 / steps)
 
 
 @keras_snn_export
