@@ -19,6 +19,7 @@ import keras
 import numpy as np
 
 from keras_snn.layers.decoding import RateDecoding
+from keras_snn.layers.decoding import step_reciprocal
 from keras_snn.layers.encoding import LatencyEncoding
 from keras_snn.layers.encoding import PoissonEncoding
 from keras_snn.layers.encoding import RepeatEncoding
@@ -465,7 +466,7 @@ class _StreamingStep(keras.layers.Layer):
                 states = states[2:]
                 new_states.extend([total, steps])
                 # As rate_decode: the count times 1 / steps.
-                x = total * (1.0 / steps)
+                x = total * step_reciprocal(steps)
             elif kind == "time_distributed":
                 x = layer.layer(x, training=False)
             elif kind == "per_step":

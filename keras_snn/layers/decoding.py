@@ -1,5 +1,7 @@
 """Decoders: layers that turn spike trains into static outputs."""
 
+import numbers
+
 import keras
 from keras import ops
 
@@ -37,7 +39,25 @@ def rate_decode(spike_train):
     # LiteRT's kernels turn a mean or a division by a constant into this
     # product, and the streaming model (keras_snn.export) computes it too,
     # so every runtime gives the same bits.
-    return ops.sum(spike_train, axis=1) * (1.0 / steps)
+    return ops.sum(spike_train, axis=1) * step_reciprocal(steps)
+
+
+def step_reciprocal(steps):
+    """`1 / steps`, rounded once to the dtype of `steps`, on every runtime.
+
+    Args:
+        steps: int, or float tensor of step counts (up to 4096 for the
+            tensor to be rounded once).
+
+    Returns:
+        A Python float, or a tensor shaped like `steps`.
+    """
+    if isinstance(steps, numbers.Number):
+        return 1.0 / steps
+    # Not `1 / steps`: TensorFlow turns it into a Reciprocal op, which is
+    # approximate on CPU. `steps * steps` is exact up to 4096 steps, and the
+    # division is rounded once, to the float closest to 1 / steps.
+    return steps / (steps * steps)
 
 
 @keras_snn_export
