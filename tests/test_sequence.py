@@ -154,3 +154,25 @@ def test_single_timestep(method):
     )
     expected = reference.lif_bptt(currents, upstream, 0.8, 1.0)
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="only TensorFlow graphs trace a sequence of unknown length",
+)
+def test_unrolled_needs_a_static_number_of_steps():
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([3, None, 4], tf.float32)])
+    def run(currents):
+        return lif_sequence(currents, V0, 0.7, method="unrolled")[0]
+
+    with pytest.raises(ValueError, match=r"currents.shape=\(3, None, 4\)"):
+        run(CURRENTS)
+    # "auto" falls back to the XLA op there.
+    auto = tf.function(
+        lambda c: lif_sequence(c, V0, 0.7)[0],
+        input_signature=[tf.TensorSpec([3, None, 4], tf.float32)],
+    )
+    ref_s, _ = reference.lif_currents(CURRENTS, 0.7, 1.0, v0=V0)
+    np.testing.assert_array_equal(auto(CURRENTS).numpy(), ref_s)
