@@ -9,6 +9,7 @@ that are not installed are reported as such.
     python -m benchmarks.run --quick              # smoke test (CI)
     python -m benchmarks.run --configs L,L1000 --libraries "keras_snn[jax]"
     python -m benchmarks.run --peer-python /path/to/other/venv/bin/python
+    python -m benchmarks.run --threads 1          # same thread cap for all
 
 `--peer-python` runs the peers (snntorch, spikingjelly, spyx) with another
 interpreter, for a venv that holds them apart from the main one.
@@ -65,6 +66,7 @@ def run_one(library, config, args):
         "KERAS_BACKEND": workers.backend_for(library),
         "PYTHONPATH": REPO,
         "TF_CPP_MIN_LOG_LEVEL": "3",
+        **_thread_env(args.threads),
     }
     command = [
         python,
@@ -87,6 +89,24 @@ def run_one(library, config, args):
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
         return {"status": "failed", "error": " | ".join(tail)}
     return json.loads(lines[-1])
+
+
+def _thread_env(threads):
+    # On a shared machine, intra-op thread pools that wait on each other
+    # distort the timings; the same cap for every library keeps them fair.
+    if threads is None:
+        return {}
+    n = str(threads)
+    return {
+        "OMP_NUM_THREADS": n,
+        "MKL_NUM_THREADS": n,
+        "TF_NUM_INTRAOP_THREADS": n,
+        "TF_NUM_INTEROP_THREADS": n,
+        "XLA_FLAGS": (
+            "--xla_cpu_multi_thread_eigen=false "
+            f"intra_op_parallelism_threads={n}"
+        ),
+    }
 
 
 def format_table(results, config_names, libraries):
@@ -128,6 +148,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="CI smoke run")
     parser.add_argument("--json", default=None, help="write results here")
     parser.add_argument("--peer-python", default=sys.executable)
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="intra-op threads per library (default: each library's own)",
+    )
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:

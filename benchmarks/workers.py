@@ -17,7 +17,16 @@ def _steps_and_beta(name):
     return kind, n_in, hidden, n_out, steps, batch, np.exp(-1 / configs.TAU)
 
 
-def make_keras_snn(name, repeats_per_fit=10):
+# Batches per `fit` call: each call has a fixed setup cost (about 60 ms on
+# TensorFlow, which builds a tf.data pipeline), which an epoch of a real
+# dataset spreads over hundreds of steps: 50 batches per call, or as many
+# as fit in 64 MB of inputs, but at least 10.
+MIN_BATCHES_PER_FIT = 10
+MAX_BATCHES_PER_FIT = 50
+MAX_FIT_INPUT_BYTES = 64 * 2**20
+
+
+def make_keras_snn(name):
     """keras_snn the way a user runs it: build/Sequential, compile, fit."""
     import keras
 
@@ -42,6 +51,13 @@ def make_keras_snn(name, repeats_per_fit=10):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     x, y = configs.make_batch(name)
+    repeats_per_fit = int(
+        np.clip(
+            MAX_FIT_INPUT_BYTES // x.nbytes,
+            MIN_BATCHES_PER_FIT,
+            MAX_BATCHES_PER_FIT,
+        )
+    )
     xs = np.concatenate([x] * repeats_per_fit)
     ys = np.concatenate([y] * repeats_per_fit)
 

@@ -15,13 +15,15 @@ The public surface, re-exported explicitly:
   matplotlib);
 - dataset loaders for the examples, `keras_snn.datasets`;
 - deployment: checked export, int8 LiteRT and streaming models,
-  `keras_snn.export`.
+  `keras_snn.export`;
+- NIR import and export, `keras_snn.nir` (needs the `nir` extra).
 """
 
 from keras_snn import datasets
 from keras_snn import export
 from keras_snn import losses
 from keras_snn import monitoring
+from keras_snn import nir
 from keras_snn import plot
 from keras_snn import regularizers
 from keras_snn import surrogates
@@ -55,6 +57,7 @@ __all__ = [
     "lif_sequence",
     "losses",
     "monitoring",
+    "nir",
     "plot",
     "rate_decode",
     "regularizers",

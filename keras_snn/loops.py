@@ -83,8 +83,18 @@ def _python_scan(f, init, xs, reverse):
     if not ys:
         return carry, ops.zeros((0, *init.shape), init.dtype)
     if isinstance(ys[0], tuple):
-        return carry, tuple(ops.stack(y, axis=0) for y in zip(*ys, strict=True))
-    return carry, ops.stack(ys, axis=0)
+        return carry, tuple(_stack(y) for y in zip(*ys, strict=True))
+    return carry, _stack(ys)
+
+
+def _stack(tensors):
+    # keras.ops.stack walks the list as a nested structure first, which on
+    # PyTorch costs more than the copy itself.
+    if backend.backend() == "torch":
+        import torch
+
+        return torch.stack(tensors)
+    return ops.stack(tensors, axis=0)
 
 
 def _tensorflow_scan(f, init, xs, reverse):

@@ -174,63 +174,68 @@ def _bptt(
     def run(currents, membrane, beta, threshold):
         def forward_step(v, current):
             pre, new_v, s = lif_step(
-                v, current, beta, threshold, reset, surrogates.heaviside, False
+                v,
+                current,
+                beta,
+                threshold,
+                reset,
+                surrogates.heaviside,
+                False,
             )
-            return new_v, (s, pre, v)
+            return new_v, (s, pre, v) if learn_beta else (s, pre)
 
-        final, (spikes, pres, previous) = scan(
+        final, saved = scan(
             forward_step, membrane, ops.moveaxis(currents, 1, 0)
         )
         # custom_gradient on PyTorch takes a single output tensor, so the
-        # final membrane rides along as one extra "timestep".
-        output = ops.concatenate(
-            [ops.moveaxis(spikes, 0, 1), final[:, None]], axis=1
-        )
+        # final membrane rides along as one extra (time-major) step.
+        output = ops.concatenate([saved[0], final[None]], axis=0)
 
         def grad(*args, upstream=None):
             if upstream is None:
                 (upstream,) = args
-            return _backward(upstream, spikes, pres, previous, beta, threshold)
+            return _backward(upstream, beta, threshold, *saved)
 
         return output, grad
 
-    def _backward(upstream, spikes, pres, previous, beta, threshold):
-        # Time-major [T, batch, units]. With u_t the membrane after reset and
-        # p_t before it, dL/dp_t = keep_t * dL/du_t + a_t and dL/du_(t-1) =
-        # beta * dL/dp_t: a linear recurrence whose coefficients keep_t and
-        # a_t = dL/ds_t * spike'(p_t - threshold) are computed for all steps
-        # at once, so that the loop holds two elementwise ops.
-        grad_spikes = ops.moveaxis(upstream[:, :-1], 1, 0)
-        derivative = spike_fn.derivative(pres - threshold)
-        direct = grad_spikes * derivative
-        # keep = du_t/dp_t (None stands for 1); via_reset = -du_t/ds_t.
-        keep, via_reset = {
-            "subtract": (None, threshold),
-            "zero": (1.0 - spikes, pres),
-            "none": (None, None),
-        }[reset]
-        attached = not detach_reset and via_reset is not None
-        if attached:
-            # dL/ds_t also gets -dL/du_t * du_t/ds_t through the reset.
+    def _keep(pre, spikes, derivative, threshold):
+        # du_t/dp_t: how the membrane after the reset depends on the one
+        # before it, including the path through the spike when the reset
+        # is not detached. None stands for 1.
+        if reset == "none":
+            return None
+        keep = None if reset == "subtract" else 1.0 - spikes
+        if not detach_reset:
+            via_reset = threshold if reset == "subtract" else pre
             keep = (1.0 if keep is None else keep) - via_reset * derivative
+        return keep
+
+    def _backward(upstream, beta, threshold, spikes, pres, previous=None):
+        # Time-major [T, batch, units], with p_t the membrane before the
+        # reset and u_t after it:
+        #   dL/dp_t = du_t/dp_t * dL/du_t + dL/ds_t * spike'(p_t - threshold)
+        #   dL/du_(t-1) = beta * dL/dp_t
+        # One reverse step at a time on [batch, units] slices: whole-sequence
+        # temporaries cost more memory traffic than the loop saves.
+        def backward_step(grad_after, slices):
+            grad_spike, pre, s = slices
+            derivative = spike_fn.derivative(pre - threshold)
+            grad_pre = grad_spike * derivative
+            keep = _keep(pre, s, derivative, threshold)
+            grad_pre = grad_pre + (
+                grad_after if keep is None else grad_after * keep
+            )
+            return beta * grad_pre, grad_pre
+
         # dL/du_(T-1) comes from the final-membrane output.
-        grad_final = upstream[:, -1]
-
-        def constant_step(grad_pre_next, added):
-            return grad_pre_next * beta + added, None
-
-        def varying_step(grad_pre_next, coefficients):
-            decay_keep, added = coefficients
-            return grad_pre_next * decay_keep + added, None
-
-        if keep is None:
-            last = grad_final + direct[-1]
-            step, xs = constant_step, direct[:-1]
-        else:
-            last = keep[-1] * grad_final + direct[-1]
-            step, xs = varying_step, (beta * keep[:-1], direct[:-1])
-        _, grad_pres = scan(_carry_only(step), last, xs, reverse=True)
-        grad_pres = ops.concatenate([grad_pres, last[None]], axis=0)
+        grad_final = upstream[-1]
+        grad_spikes = upstream[:-1]
+        grad_membrane, grad_pres = scan(
+            backward_step,
+            grad_final,
+            (grad_spikes, pres, spikes),
+            reverse=True,
+        )
         grad_beta = ops.zeros_like(beta)
         if learn_beta:
             grad_beta = _sum_to_shape(
@@ -238,12 +243,14 @@ def _bptt(
             )
         grad_threshold = ops.zeros_like(threshold)
         if learn_threshold:
+            derivative = spike_fn.derivative(pres - threshold)
             # dL/du_t for every step: beta * dL/dp_(t+1), the output's last.
             grad_after = ops.concatenate(
                 [beta * grad_pres[1:], grad_final[None]], axis=0
             )
             total = grad_spikes
-            if attached:
+            if not detach_reset and reset != "none":
+                via_reset = threshold if reset == "subtract" else pres
                 total = grad_spikes - grad_after * via_reset
             grad_threshold = -total * derivative
             if reset == "subtract":
@@ -253,23 +260,13 @@ def _bptt(
             )
         return (
             ops.moveaxis(grad_pres, 0, 1),
-            beta * grad_pres[0],
+            grad_membrane,
             grad_beta,
             grad_threshold,
         )
 
     output = run(currents, membrane, beta, threshold)
-    return output[:, :-1], output[:, -1]
-
-
-def _carry_only(step):
-    # Adapts `step(carry, x) -> (carry, None)` to a scan whose per-step
-    # output is the new carry itself.
-    def wrapped(carry, x):
-        carry, _ = step(carry, x)
-        return carry, carry
-
-    return wrapped
+    return ops.moveaxis(output[:-1], 0, 1), output[-1]
 
 
 def _sum_to_shape(grad, like):

@@ -1,0 +1,645 @@
+"""NIR import and export: `to_nir` and `from_nir`.
+
+The Neuromorphic Intermediate Representation (NIR,
+https://neuroir.org) describes spiking networks as graphs of
+continuous-time nodes. A keras_snn sequence model `[batch, T, features] ->
+[batch, T, units]` maps to a chain of NIR nodes:
+
+| keras_snn layer          | NIR nodes                             |
+|--------------------------|---------------------------------------|
+| `keras.layers.Dense`     | `Affine` (or `Linear` without bias)   |
+| `LIF`, `beta < 1`        | `Affine` (or `Linear`) then `LIF`     |
+| `LIF`, `beta = 1`        | `Affine` (or `Linear`) then `IF`      |
+
+A NIR LIF node is the ODE `tau dv/dt = (v_leak - v) + r I`, with a spike
+where `v > v_threshold` and a reset to `v_reset`. keras_snn runs the
+discrete step `V = beta V + I`; the discretization of the ODE with step
+`dt` is explicit, selectable (`method="exact"` or `"euler"`) and stored in
+the metadata of every neuron node (`{"dt": dt, "discretization":
+method}`). See `discretize` for the formulas. snnTorch's convention, forward
+Euler with `dt = 1e-4`, is the preset `SNNTORCH`:
+`to_nir(model, **keras_snn.nir.SNNTORCH)`.
+
+Needs the `nir` package, the `nir` extra: `pip install keras-snn[nir]`.
+"""
+
+import types
+
+import keras
+import numpy as np
+
+from keras_snn.layers.lif import LIF
+from keras_snn.validation import check_bool
+from keras_snn.validation import check_choice
+from keras_snn.validation import check_positive_number
+
+METHODS = ("exact", "euler")
+
+SNNTORCH = types.MappingProxyType({"dt": 1e-4, "method": "euler"})
+"""snnTorch's discretization: forward Euler with `dt = 1e-4`.
+
+snnTorch exports and imports NIR with `beta = 1 - dt / tau` and
+`dt = 1e-4`, whatever the network's own time scale. Pass the preset to
+either direction: `to_nir(model, **SNNTORCH)`, `from_nir(graph,
+**SNNTORCH)`.
+"""
+
+
+def _nir():
+    try:
+        import nir
+    except ImportError as error:
+        raise ImportError(
+            "keras_snn.nir needs the nir package. Install it with "
+            "`pip install keras-snn[nir]` (or `pip install nir`)."
+        ) from error
+    return nir
+
+
+def discretize(tau, r, *, dt, method):
+    """Returns the discrete step of NIR's leaky neuron ODE.
+
+    NIR's membrane equation `tau dv/dt = -v + r I` (input `I` held constant
+    over a step) becomes keras_snn's `V = beta V + gain I`:
+
+    ```
+    method="exact":  beta = exp(-dt / tau)    gain = r (1 - beta)
+    method="euler":  beta = 1 - dt / tau      gain = r (1 - beta) = r dt / tau
+    ```
+
+    Args:
+        tau: float or array > 0. Membrane time constant, in the unit of
+            `dt`.
+        r: float or array. Membrane resistance.
+        dt: float > 0. The simulation step.
+        method: str. `"exact"` (exponential integration) or `"euler"`
+            (forward Euler).
+
+    Returns:
+        A tuple `(beta, gain)` of float64 arrays.
+
+    Example:
+
+    >>> keras_snn.nir.discretize(1e-3, 10.0, **keras_snn.nir.SNNTORCH)
+    (0.9, 1.0)  # as float64 arrays
+    """
+    dt = check_positive_number("dt", dt)
+    check_choice("method", method, METHODS)
+    tau = np.asarray(tau, np.float64)
+    r = np.asarray(r, np.float64)
+    if method == "exact":
+        one_minus_beta = -np.expm1(-dt / tau)
+    else:
+        one_minus_beta = dt / tau
+    return 1.0 - one_minus_beta, r * one_minus_beta
+
+
+def to_continuous(beta, *, dt, method):
+    """Returns NIR's `(tau, r)` for a decay `beta`, with unit input gain.
+
+    The inverse of `discretize` for `gain = 1`, so that the weights of the
+    layer carry over unchanged:
+
+    ```
+    method="exact":  tau = -dt / log(beta)    r = 1 / (1 - beta)
+    method="euler":  tau = dt / (1 - beta)    r = 1 / (1 - beta) = tau / dt
+    ```
+
+    Args:
+        beta: float or array in (0, 1). Membrane decay per step.
+        dt: float > 0. The simulation step.
+        method: str. `"exact"` or `"euler"`.
+
+    Returns:
+        A tuple `(tau, r)` of float64 arrays.
+    """
+    dt = check_positive_number("dt", dt)
+    check_choice("method", method, METHODS)
+    beta = np.asarray(beta, np.float64)
+    if method == "exact":
+        tau = -dt / np.log(beta)
+    else:
+        tau = dt / (1.0 - beta)
+    return tau, 1.0 / (1.0 - beta)
+
+
+# Export: keras layers to NIR nodes.
+
+
+def _numpy(x):
+    # A variable through its tensor: NumPy's conversion of a JAX variable
+    # itself is deprecated.
+    return np.array(keras.ops.convert_to_numpy(getattr(x, "value", x)))
+
+
+def _values(x, units):
+    # A float, or a [units] tensor of a trainable parameter, as a float64
+    # [units] array.
+    return np.broadcast_to(np.asarray(_numpy(x), np.float64), (units,)).copy()
+
+
+def _weights_node(kernel, bias):
+    nir = _nir()
+    weight = _numpy(kernel).T.copy()
+    if bias is None:
+        return "linear", nir.Linear(weight=weight)
+    return "affine", nir.Affine(weight=weight, bias=_numpy(bias))
+
+
+def _export_dense(layer, dt, method, approximate_subtract_reset):
+    if layer.activation is not keras.activations.linear:
+        raise ValueError(
+            "to_nir exports Dense layers without activation only; NIR's "
+            f"Affine node is linear. Received: layer '{layer.name}' with "
+            f"activation={layer.activation.__name__!r}"
+        )
+    _, node = _weights_node(layer.kernel, layer.bias)
+    return [(layer.name, node)]
+
+
+def _export_lif(layer, dt, method, approximate_subtract_reset):
+    nir = _nir()
+    if not layer.return_sequences or layer.return_state or layer.go_backwards:
+        raise ValueError(
+            "to_nir exports LIF layers that return their whole spike train "
+            "in forward time. Received: layer "
+            f"'{layer.name}' with return_sequences={layer.return_sequences}, "
+            f"return_state={layer.return_state}, "
+            f"go_backwards={layer.go_backwards}"
+        )
+    if layer.reset == "none" or (
+        layer.reset == "subtract" and not approximate_subtract_reset
+    ):
+        raise ValueError(
+            "NIR neurons reset to v_reset after a spike, which is keras_snn's "
+            "reset='zero'. reset='subtract' can be exported as reset to zero "
+            "with approximate_subtract_reset=True (the spike trains then "
+            "differ); reset='none' cannot be exported. Received: layer "
+            f"'{layer.name}' with reset={layer.reset!r}"
+        )
+    cell = layer.cell
+    dt = cell.dt if dt is None else dt
+    units = cell.units
+    beta = _values(cell.get_beta(), units)
+    threshold = _values(cell.get_threshold(), units)
+    metadata = {"dt": dt, "discretization": method}
+    zeros = np.zeros(units)
+    if np.all(beta == 1.0):
+        # No leak: NIR's IF node, dv/dt = r I; r = 1 / dt makes the input
+        # gain r dt equal to 1 with either method.
+        neuron = nir.IF(
+            r=np.full(units, 1.0 / dt),
+            v_threshold=threshold,
+            v_reset=zeros,
+            metadata=metadata,
+        )
+    elif np.all(beta < 1.0):
+        tau, r = to_continuous(beta, dt=dt, method=method)
+        neuron = nir.LIF(
+            tau=tau,
+            r=r,
+            v_leak=zeros,
+            v_threshold=threshold,
+            v_reset=zeros.copy(),
+            metadata=metadata,
+        )
+    else:
+        raise ValueError(
+            "to_nir cannot export a layer whose neurons mix beta = 1 (NIR "
+            "IF) and beta < 1 (NIR LIF). Received: layer "
+            f"'{layer.name}' with beta={beta.tolist()}"
+        )
+    suffix, weights = _weights_node(cell.kernel, cell.bias)
+    return [(f"{layer.name}.{suffix}", weights), (layer.name, neuron)]
+
+
+# keras layer type -> converter returning [(node name, NIR node), ...] in
+# order. A new layer is one entry here.
+_EXPORTERS = (
+    (LIF, _export_lif),
+    (keras.layers.Dense, _export_dense),
+)
+
+
+def _chain_layers(model):
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"to_nir expects a keras.Model. Received: model={model!r} of "
+            f"type {type(model).__name__}"
+        )
+    if not model.built or len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise ValueError(
+            "to_nir expects a built model with one input and one output, "
+            "such as keras.Sequential([keras.Input((T, features)), ...]). "
+            f"Received: model '{model.name}'"
+        )
+    input_shape = tuple(model.inputs[0].shape)
+    if len(input_shape) != 3 or input_shape[-1] is None:
+        raise ValueError(
+            "to_nir expects a sequence model with inputs "
+            "[batch, T, features]. A keras_snn.build() model takes static "
+            "[batch, features] inputs (its first layer repeats them with "
+            "num_timesteps) and decodes rates at the end; neither is a NIR "
+            "node. See docs/nir.md for how to export its layers. Received: "
+            f"input shape {input_shape}"
+        )
+    layers = [
+        layer
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+    ]
+    if isinstance(model, keras.Sequential):
+        return input_shape[-1], layers
+    # A functional model: check that its graph is the chain of its layers.
+    previous = model.inputs[0]
+    for layer in layers:
+        if layer.input is not previous:
+            raise ValueError(
+                "to_nir supports models whose layers form a chain, each "
+                "layer feeding the next. Received: layer "
+                f"'{layer.name}' not fed by the layer before it"
+            )
+        previous = layer.output
+    if previous is not model.outputs[0]:
+        raise ValueError(
+            "to_nir supports models whose last layer is the output. "
+            f"Received: model '{model.name}'"
+        )
+    return input_shape[-1], layers
+
+
+def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
+    """Exports a keras_snn sequence model to a NIR graph.
+
+    The model must be a chain of layers (`keras.Sequential` or a functional
+    model) from `[batch, T, features]` to `[batch, T, units]`: `LIF` layers
+    and `keras.layers.Dense` layers without activation. Each `LIF` layer
+    becomes an `Affine` node (a `Linear` node without bias) holding its
+    weights, followed by a `LIF` node (an `IF` node where `beta = 1`) with
+    `v_leak = 0`, `v_reset = 0` and `tau`, `r` from `to_continuous`; each
+    `Dense` layer becomes an `Affine` (or `Linear`) node. Neuron nodes
+    carry `{"dt": dt, "discretization": method}` in their metadata.
+
+    NIR neurons reset to `v_reset`, which is `reset="zero"`. Layers with
+    `reset="subtract"` raise a `ValueError` unless
+    `approximate_subtract_reset=True`, which exports them with a reset to
+    zero (an approximation: the exported network's spike trains differ).
+    `reset="none"` always raises. Surrogate gradients are not part of NIR.
+
+    Args:
+        model: keras.Model. The sequence model to export.
+        dt: float or None. The step that the model's timesteps stand for,
+            in the time unit of the graph. Defaults to each layer's own
+            `dt` (1 unless set), so that `tau` is in timesteps.
+        method: str. How the graph's ODE is discretized into the model's
+            steps: `"exact"` (default; `beta = exp(-dt / tau)`, as
+            keras_snn's own `tau`) or `"euler"` (`beta = 1 - dt / tau`).
+        approximate_subtract_reset: bool. Export `reset="subtract"` layers
+            as reset to zero instead of raising. Defaults to False.
+
+    Returns:
+        A `nir.NIRGraph` with nodes `"input"`, one or two nodes per layer
+        (named after the layer, weights as `"<name>.affine"` or
+        `"<name>.linear"`), and `"output"`, connected in a chain.
+
+    Example:
+
+    ```python
+    graph = keras_snn.nir.to_nir(model)  # tau in timesteps
+    graph = keras_snn.nir.to_nir(model, **keras_snn.nir.SNNTORCH)
+    nir.write("model.nir", graph)
+    ```
+    """
+    nir = _nir()
+    if dt is not None:
+        dt = check_positive_number("dt", dt)
+    check_choice("method", method, METHODS)
+    check_bool("approximate_subtract_reset", approximate_subtract_reset)
+    features, layers = _chain_layers(model)
+    nodes = {"input": nir.Input(input_type=np.array([features]))}
+    for layer in layers:
+        exporter = _exporter(layer)
+        for name, node in exporter(
+            layer, dt, method, approximate_subtract_reset
+        ):
+            if name in nodes or name == "output":
+                raise ValueError(
+                    f"to_nir names NIR nodes after the layers, and the node "
+                    f"name '{name}' is taken twice. Rename layer "
+                    f"'{layer.name}'."
+                )
+            nodes[name] = node
+    units = model.outputs[0].shape[-1]
+    nodes["output"] = nir.Output(output_type=np.array([units]))
+    names = list(nodes)
+    return nir.NIRGraph(
+        nodes=nodes, edges=list(zip(names[:-1], names[1:], strict=True))
+    )
+
+
+def _exporter(layer):
+    # Exact types first: an LIF subclass may add state NIR cannot express.
+    for layer_type, exporter in _EXPORTERS:
+        if type(layer) is layer_type:
+            return exporter
+    supported = ", ".join(
+        f"{layer_type.__module__}.{layer_type.__name__}"
+        for layer_type, _ in _EXPORTERS
+    )
+    raise ValueError(
+        f"to_nir cannot export layer '{layer.name}' of type "
+        f"{type(layer).__name__}. Supported layer types: {supported}."
+    )
+
+
+# Import: NIR nodes to keras layers.
+
+
+def _array(node, field):
+    return np.asarray(getattr(node, field), np.float64).reshape(-1)
+
+
+def _decode(value):
+    # nir.read returns strings in metadata as bytes and numbers as NumPy
+    # scalars.
+    if isinstance(value, bytes):
+        return value.decode("utf8")
+    if isinstance(value, np.ndarray) and value.shape == ():
+        return value.item()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _discretization(name, node, dt, method):
+    metadata = node.metadata or {}
+    if dt is None:
+        dt = _decode(metadata.get("dt"))
+    if method is None:
+        method = _decode(metadata.get("discretization"))
+    if dt is None or method is None:
+        raise ValueError(
+            f"NIR node '{name}' ({type(node).__name__}) has no dt or "
+            "discretization in its metadata. Pass them to from_nir, e.g. "
+            "from_nir(graph, dt=1.0, method='exact'), or "
+            "from_nir(graph, **keras_snn.nir.SNNTORCH) for graphs exported "
+            f"by snnTorch. Received: metadata={dict(metadata)!r}"
+        )
+    return (
+        check_positive_number("dt", dt),
+        check_choice("method", method, METHODS),
+    )
+
+
+def _check_zero_reset(name, node):
+    v_reset = _array(node, "v_reset")
+    if np.any(v_reset != 0.0):
+        raise ValueError(
+            f"from_nir supports neurons that reset to 0 (keras_snn's "
+            f"reset='zero'). Received: node '{name}' with "
+            f"v_reset={v_reset.tolist()}"
+        )
+
+
+def _import_lif(name, node, dt, method):
+    _check_zero_reset(name, node)
+    tau = _array(node, "tau")
+    r = _array(node, "r")
+    beta, gain = discretize(tau, r, dt=dt, method=method)
+    if np.any(beta <= 0.0):
+        raise ValueError(
+            "Forward Euler needs dt < tau (beta = 1 - dt / tau > 0). "
+            f"Received: node '{name}' with tau={tau.tolist()}, dt={dt}"
+        )
+    # tau dv/dt = (v_leak - v) + r I  equals  -v + r (I + v_leak / r): the
+    # leak potential is a constant input current, which the bias carries.
+    offset = _array(node, "v_leak") / r
+    return beta, _array(node, "v_threshold"), gain, offset
+
+
+def _import_if(name, node, dt, method):
+    # dv/dt = r I: beta = 1 and gain r dt with either method.
+    _check_zero_reset(name, node)
+    r = _array(node, "r")
+    return np.ones_like(r), _array(node, "v_threshold"), r * dt, 0.0
+
+
+# NIR neuron node type -> converter returning (beta, threshold, gain,
+# offset) per neuron. A neuron node follows an Affine or Linear node; the
+# two become one LIF layer with kernel weight.T * gain and bias
+# (bias + offset) * gain. A new neuron type is one entry here.
+_NEURON_IMPORTERS = {
+    "IF": _import_if,
+    "LIF": _import_lif,
+}
+_WEIGHT_TYPES = ("Affine", "Linear")
+_SUPPORTED_NODES = sorted(
+    (*_NEURON_IMPORTERS, *_WEIGHT_TYPES, "Input", "Output")
+)
+
+
+def _uniform(values):
+    return bool(np.all(values == values[0]))
+
+
+def _lif_layer(name, weight, bias, neuron):
+    beta, threshold, gain, offset = neuron
+    units = weight.shape[0]
+    if beta.shape != (units,) or threshold.shape != (units,):
+        raise ValueError(
+            f"NIR node '{name}' has parameters for {beta.shape[0]} neurons "
+            f"but follows weights with {units} outputs. Received: "
+            f"weight shape {weight.shape}"
+        )
+    if np.any(threshold <= 0.0):
+        raise ValueError(
+            "keras_snn neurons need a threshold above 0 (their reset "
+            f"potential). Received: node '{name}' with "
+            f"v_threshold={threshold.tolist()}"
+        )
+    use_bias = bias is not None or bool(np.any(offset != 0.0))
+    bias = (np.zeros(units) if bias is None else bias) + offset
+    bias = bias * gain
+    options = {"reset": "zero", "use_bias": use_bias}
+    if _uniform(beta):
+        options["beta"] = float(beta[0])
+    elif np.all(beta < 1.0):
+        # One decay per neuron: the trainable decay holds them.
+        options.update(beta=float(np.max(beta)), trainable_beta=True)
+    else:
+        raise ValueError(
+            "from_nir cannot import neurons that mix beta = 1 and beta < 1 "
+            f"in one node. Received: node '{name}' with beta={beta.tolist()}"
+        )
+    if _uniform(threshold):
+        options["threshold"] = float(threshold[0])
+    else:
+        options["trainable_threshold"] = True
+    layer = LIF(units, name=_layer_name(name), **options)
+    layer.build((None, None, weight.shape[1]))
+    cell = layer.cell
+    cell.kernel.assign(weight.T * gain[None, :])
+    if use_bias:
+        cell.bias.assign(bias)
+    if cell.beta_logit is not None:
+        cell.beta_logit.assign(np.log(beta / (1.0 - beta)))
+    if cell.threshold_weight is not None:
+        cell.threshold_weight.assign(threshold)
+    return layer
+
+
+def _layer_name(node_name):
+    # PyTorch rejects "." in parameter names, and Keras "/" in layer names.
+    return node_name.replace(".", "_").replace("/", "_")
+
+
+def _dense_layer(name, weight, bias):
+    layer = keras.layers.Dense(
+        weight.shape[0], use_bias=bias is not None, name=_layer_name(name)
+    )
+    layer.build((None, None, weight.shape[1]))
+    layer.kernel.assign(weight.T)
+    if bias is not None:
+        layer.bias.assign(bias)
+    return layer
+
+
+def _chain_nodes(graph):
+    nodes = graph.nodes
+    for name, node in nodes.items():
+        if type(node).__name__ not in _SUPPORTED_NODES:
+            raise ValueError(
+                f"from_nir does not support NIR node '{name}' of type "
+                f"{type(node).__name__}. Supported node types: "
+                f"{', '.join(_SUPPORTED_NODES)}."
+            )
+    successors = {name: [] for name in nodes}
+    predecessors = {name: [] for name in nodes}
+    for source, target in graph.edges:
+        if source not in nodes or target not in nodes:
+            raise ValueError(
+                "from_nir expects edges between nodes of the graph. "
+                f"Received: edge {(source, target)!r}"
+            )
+        successors[source].append(target)
+        predecessors[target].append(source)
+    inputs = [n for n, node in nodes.items() if type(node).__name__ == "Input"]
+    if len(inputs) != 1:
+        raise ValueError(
+            "from_nir expects a graph with one Input node. Received: Input "
+            f"nodes {inputs}"
+        )
+    chain = inputs
+    while type(nodes[chain[-1]]).__name__ != "Output":
+        following = successors[chain[-1]]
+        if len(following) != 1 or len(predecessors[following[0]]) != 1:
+            raise ValueError(
+                "from_nir supports graphs that are a chain input -> ... -> "
+                f"output. Received: node '{chain[-1]}' with successors "
+                f"{following}"
+                + (
+                    f", and node '{following[0]}' with predecessors "
+                    f"{predecessors[following[0]]}"
+                    if len(following) == 1
+                    else ""
+                )
+            )
+        chain.append(following[0])
+    if len(chain) != len(nodes):
+        unused = sorted(set(nodes) - set(chain))
+        raise ValueError(
+            "from_nir supports graphs that are a chain input -> ... -> "
+            f"output. Received: nodes {unused} off the chain"
+        )
+    return chain
+
+
+def from_nir(graph, *, dt=None, method=None):
+    """Imports a NIR graph as a keras_snn sequence model.
+
+    The graph must be a chain `Input -> ... -> Output` of `Affine`,
+    `Linear`, `LIF` and `IF` nodes. Each neuron node follows an `Affine`
+    (or `Linear`) node; the pair becomes one `keras_snn.LIF` layer with
+    `reset="zero"`, decay `beta` and input gain from `discretize`, the
+    gain folded into the kernel and bias, and a non-zero `v_leak` folded
+    into the bias (`I + v_leak / r`). An `Affine` (or `Linear`) node not
+    followed by a neuron becomes a `keras.layers.Dense` layer. Layers are
+    named after the neuron nodes (weights alone: their own node), with
+    `"."` and `"/"` replaced by `"_"`.
+
+    Neurons with one `tau` (and one `v_threshold`) per node get a scalar
+    `beta` (`threshold`); different values per neuron are held by
+    `trainable_beta=True` (`trainable_threshold=True`), with `beta` exact
+    up to the float rounding of `sigmoid(logit(beta))`. Non-zero
+    `v_reset` cannot be expressed and raises a `ValueError`, as does a node
+    type outside the supported list. The layers use keras_snn's default
+    surrogate gradient, since NIR stores none.
+
+    Args:
+        graph: nir.NIRGraph. The graph, e.g. from `nir.read(path)`.
+        dt: float or None. The simulation step, in the time unit of the
+            graph. Defaults to the `"dt"` of each neuron node's metadata.
+        method: str or None. `"exact"` or `"euler"`. Defaults to the
+            `"discretization"` of each neuron node's metadata. Graphs
+            without this metadata (such as snnTorch's) need both
+            arguments: `from_nir(graph, **keras_snn.nir.SNNTORCH)`.
+
+    Returns:
+        A `keras.Sequential` model from `[batch, T, features]` to
+        `[batch, T, units]`.
+
+    Example:
+
+    ```python
+    model = keras_snn.nir.from_nir(nir.read("model.nir"))
+    spikes = model(x)  # x: [batch, T, features]
+    ```
+    """
+    nir = _nir()
+    if not isinstance(graph, nir.NIRGraph):
+        raise TypeError(
+            f"from_nir expects a nir.NIRGraph. Received: graph={graph!r} of "
+            f"type {type(graph).__name__}"
+        )
+    if dt is not None:
+        dt = check_positive_number("dt", dt)
+    if method is not None:
+        check_choice("method", method, METHODS)
+    chain = _chain_nodes(graph)
+    nodes = graph.nodes
+    features = np.asarray(nodes[chain[0]].input_type["input"]).reshape(-1)
+    if features.shape != (1,):
+        raise ValueError(
+            "from_nir expects a graph with vector inputs [features]. "
+            f"Received: Input node '{chain[0]}' of shape {features.tolist()}"
+        )
+    layers = [keras.Input((None, int(features[0])))]
+    position = 1
+    while position < len(chain) - 1:
+        name = chain[position]
+        node = nodes[name]
+        kind = type(node).__name__
+        if kind not in _WEIGHT_TYPES:
+            raise ValueError(
+                "from_nir needs each neuron node to follow an Affine or "
+                f"Linear node that holds its weights. Received: node "
+                f"'{name}' of type {kind} after node '{chain[position - 1]}'"
+            )
+        weight = np.asarray(node.weight, np.float64)
+        if weight.ndim != 2:
+            raise ValueError(
+                "from_nir expects 2-D weights [outputs, inputs]. Received: "
+                f"node '{name}' with weight shape {weight.shape}"
+            )
+        bias = np.asarray(node.bias, np.float64) if kind == "Affine" else None
+        following = chain[position + 1]
+        importer = _NEURON_IMPORTERS.get(type(nodes[following]).__name__)
+        if importer is None:
+            layers.append(_dense_layer(name, weight, bias))
+            position += 1
+            continue
+        step, scheme = _discretization(following, nodes[following], dt, method)
+        neuron = importer(following, nodes[following], step, scheme)
+        layers.append(_lif_layer(following, weight, bias, neuron))
+        position += 2
+    return keras.Sequential(layers, name="from_nir")

@@ -1,0 +1,575 @@
+import keras
+import nir
+import numpy as np
+import pytest
+import snntorch
+import torch
+from snntorch import utils as snntorch_utils
+from snntorch.export_nir import export_to_nir
+from snntorch.import_nir import import_from_nir
+
+import keras_snn
+from keras_snn import nir as snn_nir
+from tests import reference
+from tests.helpers import to_numpy
+
+RNG = np.random.default_rng(0)
+FEATURES, HIDDEN, UNITS, STEPS, BATCH = 6, 10, 4, 30, 5
+X = RNG.uniform(0.0, 1.0, size=(BATCH, STEPS, FEATURES)).astype(np.float32)
+W1 = RNG.normal(0.3, 0.6, size=(FEATURES, HIDDEN)).astype(np.float32)
+B1 = RNG.normal(0.0, 0.2, size=(HIDDEN,)).astype(np.float32)
+W2 = RNG.normal(0.5, 0.6, size=(HIDDEN, UNITS)).astype(np.float32)
+B2 = RNG.normal(0.0, 0.2, size=(UNITS,)).astype(np.float32)
+
+
+def keras_model(reset="zero", beta2=0.8, **options):
+    model = keras.Sequential(
+        [
+            keras.Input((None, FEATURES)),
+            keras_snn.LIF(HIDDEN, beta=0.9, reset=reset, name="lif1"),
+            keras_snn.LIF(
+                UNITS, beta=beta2, threshold=0.7, reset=reset, name="lif2"
+            ),
+        ],
+        **options,
+    )
+    for layer, kernel, bias in zip(
+        model.layers, (W1, W2), (B1, B2), strict=True
+    ):
+        layer.cell.kernel.assign(kernel)
+        layer.cell.bias.assign(bias)
+    return model
+
+
+def spike_fraction(spikes):
+    return float(np.mean(spikes))
+
+
+def run_torch(module, x, stateful_call=False):
+    """Runs a torch module step by step over `x [batch, T, features]`."""
+    snntorch_utils.reset(module)
+    outputs, state = [], None
+    with torch.no_grad():
+        for t in range(x.shape[1]):
+            step = torch.from_numpy(x[:, t])
+            if not stateful_call:
+                outputs.append(module(step).numpy())
+                continue
+            output, state = (
+                module(step) if state is None else module(step, state)
+            )
+            outputs.append(output.numpy())
+    return np.stack(outputs, axis=1)
+
+
+def snntorch_net():
+    # snnTorch exports per-neuron beta and threshold tensors; scalars give a
+    # 0-d LIF node that fails NIR's type check.
+    net = torch.nn.Sequential(
+        torch.nn.Linear(FEATURES, HIDDEN),
+        snntorch.Leaky(
+            beta=torch.full((HIDDEN,), 0.9),
+            threshold=torch.ones(HIDDEN),
+            reset_mechanism="zero",
+            init_hidden=True,
+        ),
+        torch.nn.Linear(HIDDEN, UNITS),
+        snntorch.Leaky(
+            beta=torch.full((UNITS,), 0.8),
+            threshold=torch.full((UNITS,), 0.7),
+            reset_mechanism="zero",
+            init_hidden=True,
+        ),
+    )
+    with torch.no_grad():
+        net[0].weight.copy_(torch.from_numpy(W1.T))
+        net[0].bias.copy_(torch.from_numpy(B1))
+        net[2].weight.copy_(torch.from_numpy(W2.T))
+        net[2].bias.copy_(torch.from_numpy(B2))
+    return net
+
+
+# Interoperability with snnTorch.
+
+
+def test_snntorch_export_imports_with_the_same_spikes():
+    net = snntorch_net()
+    expected = run_torch(net, X)
+    graph = export_to_nir(net, torch.zeros(1, FEATURES), ignore_dims=[0])
+    model = snn_nir.from_nir(graph, **snn_nir.SNNTORCH)
+    spikes = to_numpy(model(X))
+    np.testing.assert_array_equal(spikes, expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+    # The hidden layer, through the model's first layer alone.
+    hidden = run_torch(net[:2], X)
+    np.testing.assert_array_equal(to_numpy(model.layers[0](X)), hidden)
+    assert 0.1 < spike_fraction(hidden) < 0.9
+    assert model.layers[0].beta == pytest.approx(0.9, abs=1e-7)
+    assert model.layers[1].threshold == pytest.approx(0.7, abs=1e-7)
+
+
+def test_export_runs_in_snntorch_with_the_same_spikes():
+    model = keras_model()
+    spikes = to_numpy(model(X))
+    graph = snn_nir.to_nir(model, **snn_nir.SNNTORCH)
+    module = import_from_nir(graph)
+    np.testing.assert_array_equal(
+        run_torch(module, X, stateful_call=True), spikes
+    )
+    assert 0.1 < spike_fraction(spikes) < 0.9
+    expected = reference.lif_layer(
+        reference.lif_layer(X, W1, B1, 0.9, 1.0, "zero"),
+        W2,
+        B2,
+        0.8,
+        0.7,
+        "zero",
+    )
+    np.testing.assert_array_equal(spikes, expected)
+
+
+def test_snntorch_mapping_is_euler_with_dt_1e_4():
+    graph = snn_nir.to_nir(keras_model(), **snn_nir.SNNTORCH)
+    node = graph.nodes["lif1"]
+    # snnTorch: tau = dt / (1 - beta), r = tau / dt.
+    np.testing.assert_allclose(node.tau, np.full(HIDDEN, 1e-4 / 0.1))
+    np.testing.assert_allclose(node.r, np.full(HIDDEN, 10.0))
+    assert node.metadata == {"dt": 1e-4, "discretization": "euler"}
+
+
+# Files and round trips.
+
+
+@pytest.mark.parametrize("method", ["exact", "euler"])
+def test_write_and_read_give_identical_outputs(method, tmp_path):
+    model = keras_model()
+    graph = snn_nir.to_nir(model, dt=0.5, method=method)
+    path = tmp_path / "model.nir"
+    nir.write(path, graph)
+    loaded = nir.read(path)
+    imported = snn_nir.from_nir(loaded)
+    spikes = to_numpy(model(X))
+    np.testing.assert_array_equal(to_numpy(imported(X)), spikes)
+    np.testing.assert_array_equal(to_numpy(snn_nir.from_nir(graph)(X)), spikes)
+    assert 0.1 < spike_fraction(spikes) < 0.9
+
+
+@pytest.mark.parametrize(
+    "dt, method", [(None, "exact"), (1.0, "euler"), (1e-4, "euler")]
+)
+def test_to_nir_from_nir_round_trip(dt, method):
+    model = keras_model()
+    model.add(keras.layers.Dense(3, name="readout"))
+    model.add(keras.layers.Dense(2, use_bias=False, name="readout2"))
+    readout = RNG.normal(size=(UNITS, 3)).astype(np.float32)
+    model.layers[2].kernel.assign(readout)
+    graph = snn_nir.to_nir(model, dt=dt, method=method)
+    assert [type(node).__name__ for node in graph.nodes.values()] == [
+        "Input",
+        "Affine",
+        "LIF",
+        "Affine",
+        "LIF",
+        "Affine",
+        "Linear",
+        "Output",
+    ]
+    imported = snn_nir.from_nir(graph)
+    assert [layer.name for layer in imported.layers] == [
+        "lif1",
+        "lif2",
+        "readout",
+        "readout2",
+    ]
+    assert imported.layers[0].beta == pytest.approx(0.9, abs=1e-12)
+    np.testing.assert_allclose(
+        to_numpy(imported.layers[0].cell.kernel.value), W1, rtol=1e-6
+    )
+    np.testing.assert_array_equal(to_numpy(imported(X)), to_numpy(model(X)))
+
+
+def test_functional_model_exports():
+    inputs = keras.Input((None, FEATURES))
+    hidden = keras_snn.LIF(HIDDEN, reset="zero", use_bias=False)(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(UNITS)(hidden))
+    graph = snn_nir.to_nir(model)
+    kinds = [type(node).__name__ for node in graph.nodes.values()]
+    assert kinds == ["Input", "Linear", "LIF", "Affine", "Output"]
+    imported = snn_nir.from_nir(graph)
+    np.testing.assert_allclose(
+        to_numpy(imported(X)), to_numpy(model(X)), rtol=1e-6, atol=1e-6
+    )
+
+
+# The discretizations against a NumPy simulation of NIR's ODE.
+
+
+def hand_graph(neuron):
+    weight = RNG.normal(0.4, 0.5, size=(UNITS, FEATURES))
+    bias = RNG.normal(0.0, 0.1, size=(UNITS,))
+    return nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([FEATURES])),
+            "weights": nir.Affine(weight=weight, bias=bias),
+            "neurons": neuron,
+            "output": nir.Output(output_type=np.array([UNITS])),
+        },
+        edges=[
+            ("input", "weights"),
+            ("weights", "neurons"),
+            ("neurons", "output"),
+        ],
+    )
+
+
+@pytest.mark.parametrize("method", ["exact", "euler"])
+@pytest.mark.parametrize("per_neuron", [False, True])
+def test_lif_discretization_matches_the_ode(method, per_neuron):
+    dt = 0.5
+    tau = np.array([2.0, 3.0, 4.0, 1.5]) if per_neuron else np.full(4, 2.5)
+    neuron = nir.LIF(
+        tau=tau,
+        r=np.full(UNITS, 1.7),
+        v_leak=np.full(UNITS, 0.2),
+        v_threshold=np.array([0.5, 0.6, 0.7, 0.8])
+        if per_neuron
+        else np.full(UNITS, 0.6),
+        v_reset=np.zeros(UNITS),
+    )
+    graph = hand_graph(neuron)
+    model = snn_nir.from_nir(graph, dt=dt, method=method)
+    expected = reference.nir_chain(graph, X, dt, method)
+    np.testing.assert_array_equal(to_numpy(model(X)), expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+    # The other discretization gives other spike trains.
+    other = "euler" if method == "exact" else "exact"
+    assert not np.array_equal(
+        reference.nir_chain(graph, X, dt, other), expected
+    )
+    layer = model.layers[0]
+    assert layer.trainable_beta is per_neuron
+    assert layer.trainable_threshold is per_neuron
+    # Exported again, v_leak sits in the bias and the spikes stay.
+    exported = snn_nir.to_nir(model, dt=dt, method=method)
+    np.testing.assert_array_equal(exported.nodes["neurons"].v_leak, 0.0)
+    np.testing.assert_allclose(exported.nodes["neurons"].tau, tau, rtol=1e-6)
+    np.testing.assert_array_equal(
+        reference.nir_chain(exported, X, dt, method), expected
+    )
+
+
+def test_if_node_imports_and_exports():
+    neuron = nir.IF(
+        r=np.full(UNITS, 2.0),
+        v_threshold=np.full(UNITS, 1.5),
+        v_reset=np.zeros(UNITS),
+    )
+    graph = hand_graph(neuron)
+    model = snn_nir.from_nir(graph, dt=0.25, method="euler")
+    expected = reference.nir_chain(graph, X, 0.25, "euler")
+    spikes = to_numpy(model(X))
+    np.testing.assert_array_equal(spikes, expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+    assert model.layers[0].beta == 1.0
+    exported = snn_nir.to_nir(model, dt=0.25)
+    node = exported.nodes["neurons"]
+    assert type(node).__name__ == "IF"
+    np.testing.assert_allclose(node.r, np.full(UNITS, 4.0))
+    np.testing.assert_array_equal(
+        reference.nir_chain(exported, X, 0.25, "exact"), expected
+    )
+
+
+@pytest.mark.parametrize("method", ["exact", "euler"])
+def test_exported_graph_matches_the_ode(method):
+    model = keras_model()
+    graph = snn_nir.to_nir(model, dt=2.0, method=method)
+    expected = reference.nir_chain(graph, X, 2.0, method)
+    np.testing.assert_array_equal(to_numpy(model(X)), expected)
+    node = graph.nodes["lif2"]
+    if method == "exact":
+        np.testing.assert_allclose(node.tau, -2.0 / np.log(0.8))
+    else:
+        np.testing.assert_allclose(node.tau, 2.0 / 0.2)
+    np.testing.assert_allclose(node.r, 1.0 / 0.2)
+    np.testing.assert_array_equal(node.v_threshold, np.full(UNITS, 0.7))
+
+
+def test_tau_of_the_layer_carries_over():
+    layer = keras_snn.LIF(3, tau=5.0, dt=0.5, reset="zero", name="lif")
+    model = keras.Sequential([keras.Input((None, 2)), layer])
+    node = snn_nir.to_nir(model).nodes["lif"]
+    np.testing.assert_allclose(node.tau, np.full(3, 5.0))
+    assert node.metadata == {"dt": 0.5, "discretization": "exact"}
+
+
+def test_trainable_beta_exports_per_neuron_tau():
+    layer = keras_snn.LIF(
+        3, beta=0.5, trainable_beta=True, reset="zero", name="lif"
+    )
+    model = keras.Sequential([keras.Input((None, 2)), layer])
+    layer.cell.beta_logit.assign(np.log([1.0, 3.0, 9.0]))
+    node = snn_nir.to_nir(model, method="euler").nodes["lif"]
+    np.testing.assert_allclose(node.tau, [2.0, 4.0, 10.0], rtol=1e-6)
+    imported = snn_nir.from_nir(snn_nir.to_nir(model)).layers[0]
+    np.testing.assert_allclose(
+        to_numpy(imported.cell.get_beta()), [0.5, 0.75, 0.9], rtol=1e-6
+    )
+
+
+def test_discretize_and_to_continuous():
+    beta, gain = snn_nir.discretize([2.0, 4.0], 3.0, dt=1.0, method="exact")
+    np.testing.assert_allclose(beta, np.exp([-0.5, -0.25]))
+    np.testing.assert_allclose(gain, 3.0 * (1.0 - np.exp([-0.5, -0.25])))
+    beta, gain = snn_nir.discretize(1e-3, 10.0, **snn_nir.SNNTORCH)
+    np.testing.assert_allclose([beta, gain], [0.9, 1.0])
+    for method in ("exact", "euler"):
+        tau, r = snn_nir.to_continuous(0.7, dt=0.1, method=method)
+        beta, gain = snn_nir.discretize(tau, r, dt=0.1, method=method)
+        np.testing.assert_allclose([beta, gain], [0.7, 1.0])
+
+
+# Errors.
+
+
+def test_unsupported_node_names_its_type_and_the_supported_ones():
+    neuron = nir.CubaLIF(
+        tau_syn=np.ones(UNITS),
+        tau_mem=np.ones(UNITS),
+        r=np.ones(UNITS),
+        v_leak=np.zeros(UNITS),
+        v_threshold=np.ones(UNITS),
+    )
+    with pytest.raises(ValueError, match="'neurons' of type CubaLIF") as info:
+        snn_nir.from_nir(hand_graph(neuron), dt=1.0, method="exact")
+    assert "Affine, IF, Input, LIF, Linear, Output" in str(info.value)
+
+
+def lif_node(**changes):
+    params = {
+        "tau": np.full(UNITS, 2.0),
+        "r": np.ones(UNITS),
+        "v_leak": np.zeros(UNITS),
+        "v_threshold": np.ones(UNITS),
+        "v_reset": np.zeros(UNITS),
+        **changes,
+    }
+    return nir.LIF(**params)
+
+
+def test_branching_graph_raises():
+    graph = hand_graph(lif_node())
+    graph.nodes["extra"] = nir.Output(output_type=np.array([UNITS]))
+    graph.edges.append(("weights", "extra"))
+    with pytest.raises(ValueError, match="chain input -> ... -> output"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def test_neuron_without_weights_raises():
+    graph = hand_graph(lif_node())
+    graph.nodes["second"] = lif_node()
+    graph.edges = [
+        ("input", "weights"),
+        ("weights", "neurons"),
+        ("neurons", "second"),
+        ("second", "output"),
+    ]
+    with pytest.raises(ValueError, match="node 'second' of type LIF"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def test_non_zero_v_reset_raises():
+    graph = hand_graph(lif_node(v_reset=np.full(UNITS, 0.1)))
+    with pytest.raises(ValueError, match="v_reset=\\[0.1, 0.1, 0.1, 0.1\\]"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def test_missing_discretization_raises():
+    with pytest.raises(ValueError, match="SNNTORCH"):
+        snn_nir.from_nir(hand_graph(lif_node()))
+    with pytest.raises(ValueError, match="method must be one of"):
+        snn_nir.from_nir(hand_graph(lif_node()), dt=1.0, method="rk4")
+    with pytest.raises(ValueError, match="dt=0"):
+        snn_nir.from_nir(hand_graph(lif_node()), dt=0, method="exact")
+
+
+def test_euler_step_longer_than_tau_raises():
+    with pytest.raises(ValueError, match="dt < tau"):
+        snn_nir.from_nir(hand_graph(lif_node()), dt=3.0, method="euler")
+
+
+def test_from_nir_needs_a_graph():
+    with pytest.raises(TypeError, match="graph="):
+        snn_nir.from_nir({"nodes": {}})
+
+
+def test_subtract_reset_needs_the_opt_in():
+    model = keras_model(reset="subtract")
+    with pytest.raises(ValueError, match="reset='subtract'"):
+        snn_nir.to_nir(model)
+    graph = snn_nir.to_nir(model, approximate_subtract_reset=True)
+    np.testing.assert_array_equal(graph.nodes["lif1"].v_reset, 0.0)
+    # The approximation is visible: the spike trains differ.
+    assert not np.array_equal(
+        reference.nir_chain(graph, X, 1.0, "exact"), to_numpy(model(X))
+    )
+
+
+def test_no_reset_raises():
+    with pytest.raises(ValueError, match="reset='none'"):
+        snn_nir.to_nir(
+            keras_model(reset="none"), approximate_subtract_reset=True
+        )
+
+
+def test_build_model_raises():
+    model = keras_snn.build(
+        input_size=FEATURES, hidden_sizes=(4,), output_size=2, num_timesteps=3
+    )
+    with pytest.raises(ValueError, match="keras_snn.build"):
+        snn_nir.to_nir(model)
+
+
+def test_unsupported_layer_raises():
+    model = keras_model()
+    model.add(keras_snn.RateDecoding(name="rates"))
+    with pytest.raises(ValueError, match="'rates' of type RateDecoding"):
+        snn_nir.to_nir(model)
+
+
+def test_dense_with_activation_raises():
+    model = keras.Sequential(
+        [keras.Input((None, 3)), keras.layers.Dense(2, activation="relu")]
+    )
+    with pytest.raises(ValueError, match="activation='relu'"):
+        snn_nir.to_nir(model)
+
+
+def test_branching_model_raises():
+    inputs = keras.Input((None, FEATURES))
+    first = keras.layers.Dense(3, name="first")(inputs)
+    second = keras.layers.Dense(3, name="second")(inputs)
+    model = keras.Model(inputs, keras.layers.Add()([first, second]))
+    with pytest.raises(ValueError, match="'second' not fed by the layer"):
+        snn_nir.to_nir(model)
+
+
+def test_to_nir_argument_errors():
+    with pytest.raises(TypeError, match="model="):
+        snn_nir.to_nir("model")
+    with pytest.raises(ValueError, match="method="):
+        snn_nir.to_nir(keras_model(), method="midpoint")
+    with pytest.raises(ValueError, match="dt=-1"):
+        snn_nir.to_nir(keras_model(), dt=-1.0)
+
+
+def test_edge_to_a_missing_node_raises():
+    graph = hand_graph(lif_node())
+    graph.edges.append(("neurons", "nowhere"))
+    with pytest.raises(ValueError, match="\\('neurons', 'nowhere'\\)"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def test_clashing_node_names_raise():
+    for name in ("input", "output"):
+        model = keras.Sequential(
+            [keras.Input((None, 3)), keras.layers.Dense(2, name=name)]
+        )
+        with pytest.raises(ValueError, match=f"'{name}' is taken twice"):
+            snn_nir.to_nir(model)
+
+
+def test_layer_names_replace_dots():
+    # PyTorch rejects "." in parameter names, hence in Keras layer names.
+    graph = hand_graph(lif_node())
+    graph.nodes["block.neurons"] = graph.nodes.pop("neurons")
+    graph.edges = [
+        ("input", "weights"),
+        ("weights", "block.neurons"),
+        ("block.neurons", "output"),
+    ]
+    model = snn_nir.from_nir(graph, dt=1.0, method="exact")
+    assert model.layers[0].name == "block_neurons"
+
+
+def test_weights_of_more_than_two_dimensions_raise():
+    graph = hand_graph(lif_node())
+    graph.nodes["weights"] = nir.Linear(weight=np.ones((2, UNITS, FEATURES)))
+    with pytest.raises(ValueError, match="weight shape \\(2, 4, 6\\)"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def test_lif_that_does_not_return_sequences_raises():
+    model = keras.Sequential(
+        [keras.Input((None, 3)), keras_snn.LIF(2, return_sequences=False)]
+    )
+    with pytest.raises(ValueError, match="return_sequences=False"):
+        snn_nir.to_nir(model)
+
+
+def test_unbuilt_model_raises():
+    model = keras.Sequential([keras_snn.LIF(2, reset="zero")])
+    with pytest.raises(ValueError, match="built model"):
+        snn_nir.to_nir(model)
+
+
+def test_mixed_leaky_and_non_leaky_neurons_raise():
+    layer = keras_snn.LIF(
+        3, beta=0.5, trainable_beta=True, reset="zero", name="lif"
+    )
+    model = keras.Sequential([keras.Input((None, 2)), layer])
+    # sigmoid(40) is 1.0 in float32.
+    layer.cell.beta_logit.assign([0.0, 40.0, 1.0])
+    with pytest.raises(ValueError, match="mix beta = 1"):
+        snn_nir.to_nir(model)
+    # An infinite tau has no leak: beta = 1.
+    mixed = lif_node(tau=np.array([2.0, np.inf, 3.0, 4.0]))
+    with pytest.raises(ValueError, match="mix beta = 1"):
+        snn_nir.from_nir(hand_graph(mixed), dt=1.0, method="exact")
+
+
+def test_threshold_at_or_below_the_reset_raises():
+    graph = hand_graph(lif_node(v_threshold=np.array([1.0, 0.0, 1.0, 1.0])))
+    with pytest.raises(ValueError, match="v_threshold=\\[1.0, 0.0"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def test_neuron_count_mismatch_raises():
+    params = {key: np.ones(3) for key in ("tau", "r", "v_threshold")}
+    neurons = nir.LIF(v_leak=np.zeros(3), v_reset=np.zeros(3), **params)
+    graph = hand_graph(lif_node())
+    graph = nir.NIRGraph(
+        nodes={**graph.nodes, "neurons": neurons},
+        edges=graph.edges,
+        type_check=False,
+    )
+    with pytest.raises(ValueError, match="3 neurons but follows weights"):
+        snn_nir.from_nir(graph, dt=0.5, method="exact")
+
+
+def test_snntorch_subtract_reset_differs_as_documented():
+    # docs/nir.md: snnTorch subtracts the threshold of step t-1's spike
+    # without decaying it; keras_snn decays it by beta.
+    beta, threshold = 0.8, 0.7
+    currents = RNG.uniform(0.0, 0.6, size=(BATCH, STEPS, UNITS))
+    leaky = snntorch.Leaky(
+        beta=torch.full((UNITS,), beta),
+        threshold=torch.full((UNITS,), threshold),
+        init_hidden=True,
+    )
+    torch_spikes = run_torch(leaky, currents.astype(np.float32))
+    mem = np.zeros((BATCH, UNITS))
+    expected = np.zeros_like(currents)
+    for t in range(STEPS):
+        previous = reference.spike(mem - threshold)
+        mem = beta * mem + currents[:, t] - previous * threshold
+        expected[:, t] = reference.spike(mem - threshold)
+    np.testing.assert_array_equal(torch_spikes, expected)
+    ours = reference.lif_currents(currents, beta, threshold, "subtract")[0]
+    assert not np.array_equal(ours, expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+    # And snnTorch exports it as a reset to zero.
+    net = torch.nn.Sequential(torch.nn.Linear(FEATURES, UNITS), leaky)
+    graph = export_to_nir(net, torch.zeros(1, FEATURES), ignore_dims=[0])
+    lif = next(n for n in graph.nodes.values() if type(n).__name__ == "LIF")
+    np.testing.assert_array_equal(lif.v_reset, 0.0)
