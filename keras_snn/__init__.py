@@ -16,10 +16,13 @@ The public surface, re-exported explicitly:
 - plots of spikes, rates and membranes, `keras_snn.plot` (needs
   matplotlib);
 - dataset loaders for the examples, `keras_snn.datasets`;
+- deployment: checked export, int8 LiteRT and streaming models,
+  `keras_snn.export`;
 - NIR import and export, `keras_snn.nir` (needs the `nir` extra).
 """
 
 from keras_snn import datasets
+from keras_snn import export
 from keras_snn import losses
 from keras_snn import monitoring
 from keras_snn import nir
@@ -71,6 +74,7 @@ __all__ = [
     "beta_from_tau",
     "build",
     "datasets",
+    "export",
     "lif_neuron",
     "lif_sequence",
     "losses",

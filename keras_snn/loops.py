@@ -4,13 +4,16 @@
 per-step output to have the carry's shape and its loop has no maximum
 iteration count (which XLA needs to differentiate it), and on PyTorch its
 bookkeeping costs more than the elementwise steps it runs.
+
+`exportable(training)` is the one place that decides when a time loop must
+be one that Keras' exporters can lower (see `docs/deploy.md`).
 """
 
 from keras import backend
 from keras import ops
 
 
-def scan(f, init, xs, reverse=False):
+def scan(f, init, xs, reverse=False, unroll=False):
     """Loops `carry, y = f(carry, x)` over axis 0 of `xs`.
 
     Args:
@@ -20,17 +23,52 @@ def scan(f, init, xs, reverse=False):
         init: tensor. The initial carry.
         xs: tensor or tuple of tensors, sliced along axis 0.
         reverse: bool. Loop from the last slice to the first.
+        unroll: bool. Unroll the loop in Python on every backend (one copy
+            of `f` per step in a traced graph). Needs a static length.
 
     Returns:
         `(final_carry, ys)`, with `ys` stacked along axis 0 in the order of
         `xs` (also when `reverse=True`).
     """
+    if unroll:
+        return _python_scan(f, init, xs, reverse)
     name = backend.backend()
     if name == "tensorflow":
         return _tensorflow_scan(f, init, xs, reverse)
     if name == "jax":
         return ops.scan(f, init, xs, reverse=reverse)
     return _python_scan(f, init, xs, reverse)
+
+
+def exportable(training=False):
+    """Whether the time loop being traced must be one exporters can lower.
+
+    True where a model is traced for an exporter, or may be:
+
+    - TensorFlow: an inference call (`training` falsy) traced into a graph
+      (`predict`, `model.export`, a `tf.function`). Graph mode cannot
+      tell an export from a `tf.function` that a `GradientTape` will
+      differentiate, so the lowerable loop must stay differentiable.
+    - PyTorch: `torch.onnx.export` (TorchScript tracing) or `torch.export`.
+    - JAX: never; `jax2tf` and `jax2onnx` lower `lax.scan` and custom
+      gradients as they are.
+
+    Args:
+        training: bool or None. The layer's `training` call argument.
+
+    Returns:
+        bool.
+    """
+    name = backend.backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        return not training and not tf.executing_eagerly()
+    if name == "torch":
+        import torch
+
+        return torch.jit.is_tracing() or torch.compiler.is_exporting()
+    return False
 
 
 def _python_scan(f, init, xs, reverse):

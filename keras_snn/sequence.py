@@ -12,6 +12,11 @@ inside the time loop. Two implementations give the same numbers:
   node per layer instead of several per step, which is what an eager
   backend (PyTorch, where the loops are plain Python) needs; nothing of
   the forward loop is differentiated, so compilers see two simple loops.
+- `"unrolled"`: the `"scan"` step unrolled in Python over a static number
+  of timesteps. Keras' exporters lower it everywhere (LiteRT with builtin
+  ops only, ONNX), and it is still differentiated by autodiff through the
+  surrogate, so no gradient vanishes. `method="auto"` takes it where
+  `keras_snn.loops.exportable` says a model may be traced for export.
 """
 
 import numbers
@@ -20,13 +25,14 @@ from keras import backend
 from keras import ops
 
 from keras_snn import surrogates
+from keras_snn.loops import exportable
 from keras_snn.loops import scan
 from keras_snn.neurons import RESETS
 from keras_snn.neurons import lif_step
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
 
-METHODS = ("auto", "scan", "bptt")
+METHODS = ("auto", "scan", "bptt", "unrolled")
 
 
 def lif_sequence(
@@ -39,6 +45,7 @@ def lif_sequence(
     surrogate="fast_sigmoid",
     detach_reset=True,
     method="auto",
+    training=False,
 ):
     """Runs LIF neurons over a sequence of input currents.
 
@@ -53,9 +60,14 @@ def lif_sequence(
         reset: str. `"subtract"` (default), `"zero"` or `"none"`.
         surrogate: str, dict or `Surrogate`. Defaults to `"fast_sigmoid"`.
         detach_reset: bool. Stop the gradient through the reset.
-        method: str. `"auto"` (default: `"bptt"` on PyTorch, `"bptt"`
-            compiled with XLA on TensorFlow, `"scan"` on JAX), `"scan"` or
-            `"bptt"`.
+        method: str. `"auto"` (default: `"unrolled"` where
+            `keras_snn.loops.exportable(training)`, that is inference traced
+            into a TensorFlow graph or a PyTorch export, with a static
+            number of timesteps; otherwise `"bptt"` on PyTorch, `"bptt"`
+            compiled with XLA on TensorFlow, `"scan"` on JAX), `"scan"`,
+            `"bptt"` or `"unrolled"`.
+        training: bool. Whether the call is part of training; only
+            `method="auto"` reads it. Defaults to False.
 
     Returns:
         A tuple `(spikes, membrane)`: the spike train `[batch, time,
@@ -76,6 +88,9 @@ def lif_sequence(
     beta = ops.convert_to_tensor(beta, dtype=dtype)
     threshold = ops.convert_to_tensor(threshold, dtype=dtype)
     options = (reset, spike_fn, detach_reset)
+    static_steps = currents.shape[1] is not None
+    if method == "auto" and static_steps and exportable(training):
+        method = "unrolled"
     if method == "auto":
         if backend.backend() == "tensorflow":
             import tensorflow as tf
@@ -86,8 +101,20 @@ def lif_sequence(
             ]
             return _xla_bptt(*options, *learned)(*args)
         method = "bptt" if backend.backend() == "torch" else "scan"
-    if method == "scan":
-        return _scan(currents, membrane, beta, threshold, *options)
+    if method == "unrolled" and not static_steps:
+        raise ValueError(
+            'method="unrolled" needs a static number of timesteps. Received: '
+            f"currents.shape={tuple(currents.shape)}"
+        )
+    if method in ("scan", "unrolled"):
+        return _scan(
+            currents,
+            membrane,
+            beta,
+            threshold,
+            *options,
+            unroll=method == "unrolled",
+        )
     return _bptt(currents, membrane, beta, threshold, *options, *learned)
 
 
@@ -110,14 +137,25 @@ def _xla_bptt(*options):
     return _XLA_FUNCTIONS[key]
 
 
-def _scan(currents, membrane, beta, threshold, reset, spike_fn, detach_reset):
+def _scan(
+    currents,
+    membrane,
+    beta,
+    threshold,
+    reset,
+    spike_fn,
+    detach_reset,
+    unroll=False,
+):
     def step(v, current):
         _, v, spikes = lif_step(
             v, current, beta, threshold, reset, spike_fn, detach_reset
         )
         return v, spikes
 
-    membrane, spikes = scan(step, membrane, ops.moveaxis(currents, 1, 0))
+    membrane, spikes = scan(
+        step, membrane, ops.moveaxis(currents, 1, 0), unroll=unroll
+    )
     return ops.moveaxis(spikes, 0, 1), membrane
 
 

@@ -57,10 +57,11 @@ def heaviside(x):
     """
     if not ops.is_tensor(x):
         x = ops.convert_to_tensor(x)
-    # `x - x` is 0 for finite x and NaN for NaN or +-Inf, so this keeps
+    # `x * 0` is 0 for finite x and NaN for NaN or +-Inf, so this keeps
     # non-finite values visible with plain arithmetic that every exporter
-    # lowers (no isfinite or where op).
-    return hard_spikes(x) + (x - x)
+    # lowers (no isfinite or where op). Not `x - x`: the LiteRT converter
+    # folds that to 0.
+    return hard_spikes(x) + x * 0.0
 
 
 def hard_spikes(x):

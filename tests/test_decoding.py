@@ -1,7 +1,10 @@
+import keras
 import numpy as np
 import pytest
 
 import keras_snn
+from keras_snn.layers.decoding import rate_decode
+from keras_snn.layers.decoding import step_reciprocal
 from tests.helpers import assert_config_round_trip
 from tests.helpers import to_numpy
 
@@ -36,3 +39,28 @@ def test_rate_decode_bad_rank():
         keras_snn.rate_decode(np.ones((2, 3), np.float32))
     with pytest.raises(ValueError, match=r"input_shape=\(2, 3\)"):
         keras_snn.RateDecoding()(np.ones((2, 3), np.float32))
+
+
+def test_rates_are_counts_times_rounded_reciprocal():
+    # count * float32(1 / steps), bit for bit: what graph optimizers and
+    # LiteRT compute for a mean, and what the streaming model computes.
+    spikes = np.random.default_rng(1).integers(0, 2, size=(4, 25, 6))
+    spikes = spikes.astype(np.float32)
+    expected = spikes.sum(axis=1) * np.float32(1 / 25)
+    model = keras.Sequential([keras.Input((25, 6)), keras_snn.RateDecoding()])
+    np.testing.assert_array_equal(to_numpy(rate_decode(spikes)), expected)
+    np.testing.assert_array_equal(model.predict(spikes, verbose=0), expected)
+
+
+def test_step_reciprocal_is_rounded_once_in_graphs():
+    steps = np.arange(1, 4097, dtype=np.float32)
+    expected = np.float32(1) / steps
+    assert step_reciprocal(25) == 1 / 25
+    np.testing.assert_array_equal(to_numpy(step_reciprocal(steps)), expected)
+    # Inside a compiled function too (TensorFlow would make 1 / x an
+    # approximate reciprocal there).
+    model = keras.Sequential(
+        [keras.Input((1,)), keras.layers.Lambda(step_reciprocal)]
+    )
+    out = model.predict(steps[:, None], verbose=0, batch_size=4096)
+    np.testing.assert_array_equal(out[:, 0], expected)

@@ -31,7 +31,13 @@ def run_example(name, *args):
 
 
 @pytest.mark.parametrize(
-    "name", ["train_digits.py", "train_mnist.py", "train_conv_digits.py"]
+    "name",
+    [
+        "train_digits.py",
+        "train_mnist.py",
+        "train_conv_digits.py",
+        "export_tflite.py",
+    ],
 )
 def test_help(name):
     out = run_example(name, "--help")
@@ -101,3 +107,30 @@ def test_train_conv_digits_smoke_run(tmp_path, encoding, readout):
         (None, 3, 8, 8, 16),
         (None, 3, 4, 4, 32),
     ]
+
+
+def test_export_tflite_smoke_run(tmp_path):
+    out = run_example(
+        "export_tflite.py",
+        "--epochs=1",
+        "--limit=128",
+        "--representative=16",
+        f"--output-dir={tmp_path}",
+    )
+    backend = keras.backend.backend()
+    assert f"backend: {backend}" in out
+    # Each result line starts with its name in a 16-character column.
+    lines = {line[:16].strip(): line for line in out.splitlines()}
+    exact = {
+        "tensorflow": ["tf_saved_model", "litert", "onnx", "litert streaming"],
+        "jax": ["tf_saved_model", "onnx"],
+        "torch": ["onnx"],
+    }[backend]
+    for name in exact:
+        assert "identical rates 100.00%" in lines[name], out
+    assert (tmp_path / "digits.onnx").exists()
+    if backend == "tensorflow":
+        assert "accuracy" in lines["litert int8"], out
+        assert (tmp_path / "digits_int8.tflite").exists()
+    else:
+        assert "needs KERAS_BACKEND in ['tensorflow']" in lines["litert"]

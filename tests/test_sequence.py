@@ -45,7 +45,7 @@ def weighted_loss(run):
     return loss
 
 
-@pytest.mark.parametrize("method", ["scan", "bptt", "auto"])
+@pytest.mark.parametrize("method", ["scan", "bptt", "unrolled", "auto"])
 @pytest.mark.parametrize("reset", RESETS)
 def test_forward_matches_reference(method, reset):
     spikes, v = lif_sequence(
@@ -59,7 +59,7 @@ def test_forward_matches_reference(method, reset):
     assert 0.1 < ref_s.mean() < 0.9
 
 
-@pytest.mark.parametrize("method", ["scan", "bptt"])
+@pytest.mark.parametrize("method", ["scan", "bptt", "unrolled"])
 @pytest.mark.parametrize("detach_reset", [True, False])
 @pytest.mark.parametrize("reset", RESETS)
 def test_gradients_match_step_by_step_autodiff(method, reset, detach_reset):
@@ -91,7 +91,7 @@ def test_gradients_match_step_by_step_autodiff(method, reset, detach_reset):
         assert np.abs(want).max() > 1e-3, name
 
 
-@pytest.mark.parametrize("method", ["scan", "bptt"])
+@pytest.mark.parametrize("method", ["scan", "bptt", "unrolled"])
 def test_current_gradient_matches_numpy_bptt(method):
     (grad,) = gradients(
         lambda c: keras.ops.multiply(
@@ -141,7 +141,7 @@ def test_lif_layer_fast_path_equals_cell_loop():
     np.testing.assert_array_equal(to_numpy(reversed_layer(x)), expected)
 
 
-@pytest.mark.parametrize("method", ["scan", "bptt"])
+@pytest.mark.parametrize("method", ["scan", "bptt", "unrolled"])
 def test_single_timestep(method):
     currents = CURRENTS[:, :1]
     upstream = UPSTREAM[:, :1]
@@ -154,3 +154,25 @@ def test_single_timestep(method):
     )
     expected = reference.lif_bptt(currents, upstream, 0.8, 1.0)
     np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="only TensorFlow graphs trace a sequence of unknown length",
+)
+def test_unrolled_needs_a_static_number_of_steps():
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([3, None, 4], tf.float32)])
+    def run(currents):
+        return lif_sequence(currents, V0, 0.7, method="unrolled")[0]
+
+    with pytest.raises(ValueError, match=r"currents.shape=\(3, None, 4\)"):
+        run(CURRENTS)
+    # "auto" falls back to the XLA op there.
+    auto = tf.function(
+        lambda c: lif_sequence(c, V0, 0.7)[0],
+        input_signature=[tf.TensorSpec([3, None, 4], tf.float32)],
+    )
+    ref_s, _ = reference.lif_currents(CURRENTS, 0.7, 1.0, v0=V0)
+    np.testing.assert_array_equal(auto(CURRENTS).numpy(), ref_s)

@@ -1,5 +1,7 @@
 """Decoders: layers that turn spike trains into static outputs."""
 
+import numbers
+
 import keras
 from keras import ops
 
@@ -8,6 +10,9 @@ from keras_snn._export import keras_snn_export
 
 def rate_decode(spike_train):
     """Firing rates: the mean of a spike train over the time axis.
+
+    Computed as `sum(spike_train, axis=1) * (1 / time)`, which can differ
+    from a division by `time` in the last bit.
 
     Args:
         spike_train: tensor of shape `[batch, time, units...]`.
@@ -27,7 +32,32 @@ def rate_decode(spike_train):
             "spike_train must have shape [batch, time, units]. Received: "
             f"spike_train.shape={tuple(spike_train.shape)}"
         )
-    return ops.mean(spike_train, axis=1)
+    steps = spike_train.shape[1]
+    if steps is None:
+        steps = ops.cast(ops.shape(spike_train)[1], spike_train.dtype)
+    # The spike count times 1 / steps, written out: graph optimizers and
+    # LiteRT's kernels turn a mean or a division by a constant into this
+    # product, and the streaming model (keras_snn.export) computes it too,
+    # so every runtime gives the same bits.
+    return ops.sum(spike_train, axis=1) * step_reciprocal(steps)
+
+
+def step_reciprocal(steps):
+    """`1 / steps`, rounded once to the dtype of `steps`, on every runtime.
+
+    Args:
+        steps: int, or float tensor of step counts (up to 4096 for the
+            tensor to be rounded once).
+
+    Returns:
+        A Python float, or a tensor shaped like `steps`.
+    """
+    if isinstance(steps, numbers.Number):
+        return 1.0 / steps
+    # Not `1 / steps`: TensorFlow turns it into a Reciprocal op, which is
+    # approximate on CPU. `steps * steps` is exact up to 4096 steps, and the
+    # division is rounded once, to the float closest to 1 / steps.
+    return steps / (steps * steps)
 
 
 @keras_snn_export

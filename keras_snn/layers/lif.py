@@ -250,13 +250,16 @@ class LIF(NeuronLayer):
     cell_class = LIFCell
     cell_name = "lif_cell"
 
-    def run_sequence(self, currents, states):
+    def run_sequence(self, currents, states, training=False):
         # Without recurrence the LIF takes the fast path: the hand-written
         # BPTT of keras_snn.sequence.
         if self.cell.recurrent:
-            return super().run_sequence(currents, states)
+            return super().run_sequence(currents, states, training)
         spikes, membrane = lif_sequence(
-            currents, states[0], **self.cell.neuron_options()
+            currents,
+            states[0],
+            training=training,
+            **self.cell.neuron_options(),
         )
         return spikes, [membrane]
 

@@ -10,6 +10,7 @@ import keras
 from keras import ops
 
 from keras_snn.layers.cell import cell_options
+from keras_snn.loops import exportable
 from keras_snn.loops import scan
 from keras_snn.validation import check_positive_int
 
@@ -150,16 +151,19 @@ class NeuronLayer(keras.layers.RNN):
             # The state variables are assigned after the call; copies keep
             # the values saved for the backward pass intact.
             states = [ops.copy(state) for state in states]
-        outputs, states = self.run_sequence(currents, states)
+        outputs, states = self.run_sequence(currents, states, training)
         return outputs[:, -1], outputs, states
 
-    def run_sequence(self, currents, states):
+    def run_sequence(self, currents, states, training=False):
         """Runs the cell over precomputed input currents.
 
         Args:
             currents: tensor `[batch, time, ...]`, the input projection of
                 every step.
             states: list of the initial states, as in the cell.
+            training: bool. The layer's `training` call argument; an
+                inference call that may be traced for export unrolls the
+                loop (`keras_snn.loops.exportable`).
 
         Returns:
             A tuple `(outputs [batch, time, ...], final_states)`.
@@ -187,8 +191,12 @@ class NeuronLayer(keras.layers.RNN):
             carry = ops.stack([*new_states, output])
             return carry, carry
 
+        unroll = currents.shape[1] is not None and exportable(training)
         final, carries = scan(
-            step, ops.stack(states), ops.moveaxis(currents, 1, 0)
+            step,
+            ops.stack(states),
+            ops.moveaxis(currents, 1, 0),
+            unroll=unroll,
         )
         outputs = ops.moveaxis(carries[:, count], 0, 1)
         return outputs, [final[i] for i in range(cell.num_states)]

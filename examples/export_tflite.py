@@ -1,0 +1,151 @@
+"""Train a spiking classifier on digits, export it to every format, check it.
+
+The model and data are those of `examples/train_digits.py` (the 8x8
+scikit-learn digits scaled to [0, 1], split 80/20 stratified by class;
+`keras_snn.build(input_size=64, output_size=10)` with its defaults). After
+training, the script exports the model to every format that the current
+backend can produce (`tf_saved_model` on TensorFlow and JAX, `litert` on
+TensorFlow, `onnx` everywhere), runs each artifact in its own runtime on
+the test images and compares with `model.predict`: the fraction of
+identical output rates and of identical predicted classes. On TensorFlow it
+also writes an int8 LiteRT file (`keras_snn.export.quantize_litert`) and
+compares its accuracy, and exports the streaming (one timestep per call)
+model to LiteRT and runs it step by step. It prints the file sizes.
+
+    KERAS_BACKEND=tensorflow python examples/export_tflite.py
+    KERAS_BACKEND=torch python examples/export_tflite.py --epochs 5
+    python examples/export_tflite.py --epochs 1 --limit 128   # smoke run
+"""
+
+import argparse
+import os
+
+import keras
+import numpy as np
+from train_digits import load_data
+
+import keras_snn
+from keras_snn import export
+
+EXTENSIONS = {"tf_saved_model": "", "litert": ".tflite", "onnx": ".onnx"}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="The backend is chosen with KERAS_BACKEND "
+        "(tensorflow, jax or torch), e.g. "
+        "KERAS_BACKEND=tensorflow python examples/export_tflite.py",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--epochs", type=int, default=10, help="number of training epochs"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the split and weights"
+    )
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="use only the first LIMIT training and test images",
+    )
+    parser.add_argument(
+        "--representative",
+        type=int,
+        default=256,
+        help="training images used to calibrate the int8 model",
+    )
+    parser.add_argument(
+        "--output-dir",
+        default=os.path.join("examples", "output", "export"),
+        help="where to write the exported files",
+    )
+    args = parser.parse_args(argv)
+    for name in ("epochs", "limit", "representative"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name} must be at least 1")
+    return args
+
+
+def size(path):
+    """Bytes of a file, or of all files under a folder."""
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(
+        os.path.getsize(os.path.join(root, name))
+        for root, _, names in os.walk(path)
+        for name in names
+    )
+
+
+def compare(name, rates, expected, y, path):
+    same = np.mean(rates == expected)
+    agree = np.mean(np.argmax(rates, 1) == np.argmax(expected, 1))
+    accuracy = np.mean(np.argmax(rates, 1) == y)
+    print(
+        f"{name:<16} identical rates {same:7.2%}  same class {agree:7.2%}  "
+        f"accuracy {accuracy:7.2%}  size {size(path) / 1024:8.1f} KiB"
+    )
+    return accuracy
+
+
+def run_stream(run, stream, x):
+    """Runs a streaming artifact for num_timesteps steps on inputs x."""
+    states = stream.initial_states(len(x))
+    for _ in range(stream.num_timesteps):
+        feeds = dict(zip(stream.state_names, states, strict=True))
+        rates, *states = run({"x_t": x, **feeds})
+    return rates
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    keras.utils.set_random_seed(args.seed)
+    (x_train, y_train), (x_test, y_test) = load_data(args.seed, args.limit)
+    model = keras_snn.build(input_size=64, output_size=10)
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-3),
+        loss=keras_snn.losses.SparseRateCrossEntropy(),
+        metrics=["accuracy"],
+    )
+    model.fit(x_train, y_train, batch_size=64, epochs=args.epochs, verbose=0)
+    expected = model.predict(x_test, verbose=0)
+    os.makedirs(args.output_dir, exist_ok=True)
+    keras_path = os.path.join(args.output_dir, "digits.keras")
+    model.save(keras_path)
+    print(
+        f"backend: {keras.backend.backend()}, {len(x_test)} test images, "
+        f"mean output rate {expected.mean():.3f}"
+    )
+    compare("keras predict", expected, expected, y_test, keras_path)
+
+    for format, backends in export.FORMATS.items():
+        path = os.path.join(args.output_dir, f"digits{EXTENSIONS[format]}")
+        if keras.backend.backend() not in backends:
+            print(f"{format:<16} needs KERAS_BACKEND in {list(backends)}")
+            continue
+        export.export(model, path, format=format)
+        rates = export.load_exported(path, format)(x_test)
+        compare(format, rates, expected, y_test, path)
+
+    if keras.backend.backend() != "tensorflow":
+        return
+    int8_path = os.path.join(args.output_dir, "digits_int8.tflite")
+    export.quantize_litert(model, int8_path, x_train[: args.representative])
+    rates = export.load_exported(int8_path, "litert")(x_test)
+    compare("litert int8", rates, expected, y_test, int8_path)
+
+    stream = export.streaming_model(model)
+    stream_path = os.path.join(args.output_dir, "digits_streaming.tflite")
+    export.export(stream, stream_path, format="litert")
+    rates = run_stream(
+        export.load_exported(stream_path, "litert"), stream, x_test
+    )
+    compare("litert streaming", rates, expected, y_test, stream_path)
+    print("LiteRT operators:", ", ".join(export.litert_ops(stream_path)))
+
+
+if __name__ == "__main__":
+    main()

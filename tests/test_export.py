@@ -1,0 +1,431 @@
+"""Exported artifacts, int8 LiteRT and streaming models against predict."""
+
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+import keras_snn
+from keras_snn import export
+from keras_snn.loops import exportable
+from tests.helpers import to_numpy
+
+BACKEND = keras.backend.backend()
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXTENSIONS = {"tf_saved_model": "", "litert": ".tflite", "onnx": ".onnx"}
+STEPS = 8
+
+
+def supported(format):
+    return BACKEND in export.FORMATS[format]
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A small build() model trained on digits, and held-out images."""
+    keras.utils.set_random_seed(0)
+    digits = load_digits()
+    x = (digits.data / 16.0).astype("float32")
+    y = digits.target.astype("int32")
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=0.2, stratify=y, random_state=0
+    )
+    model = keras_snn.build(
+        input_size=64, hidden_sizes=[48], output_size=10, num_timesteps=STEPS
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2),
+        loss=keras_snn.losses.SparseRateCrossEntropy(),
+        metrics=["accuracy"],
+    )
+    model.fit(x_train, y_train, batch_size=64, epochs=6, verbose=0)
+    x_test, y_test = x_test[:256], y_test[:256]
+    return model, x_train, x_test, y_test, model.predict(x_test, verbose=0)
+
+
+def test_trained_model_spikes(trained):
+    model, _, x_test, y_test, rates = trained
+    assert np.mean(np.argmax(rates, axis=1) == y_test) > 0.8
+    # Non-trivial rates: neither silent nor saturated.
+    assert 0.02 < rates.mean() < 0.8
+    assert 0.1 < np.mean((rates > 0) & (rates < 1))
+    spikes = keras_snn.monitoring.spike_trains(model, x_test[:16])
+    hidden = to_numpy(spikes["lif_0"])
+    assert 0.02 < hidden.mean() < 0.8
+
+
+def assert_builtin_ops(path):
+    """No Select-TF (Flex) or custom operator: plain LiteRT runs it."""
+    ops = export.litert_ops(path)
+    assert "FULLY_CONNECTED" in ops
+    assert all(o.isupper() and o != "CUSTOM" for o in ops), ops
+    return ops
+
+
+def kernel_bytes(path, dtype=None):
+    """Bytes of the 2-D (kernel) tensors of a LiteRT file."""
+    details = export._litert_interpreter(path).get_tensor_details()
+    return sum(
+        int(np.prod(t["shape"])) * np.dtype(t["dtype"]).itemsize
+        for t in details
+        if len(t["shape"]) == 2
+        and t["shape"][0] > 1
+        and (dtype is None or np.dtype(t["dtype"]).name == dtype)
+    )
+
+
+def assert_parity(actual, expected):
+    assert actual.shape == expected.shape
+    assert np.mean(actual == expected) >= 0.99
+    agree = np.argmax(actual, axis=1) == np.argmax(expected, axis=1)
+    assert np.mean(agree) >= 0.995
+
+
+@pytest.mark.parametrize("format", list(export.FORMATS))
+def test_keras_export_equals_predict(trained, format, tmp_path):
+    model, _, x_test, _, rates = trained
+    path = str(tmp_path / f"model{EXTENSIONS[format]}")
+    if not supported(format):
+        with pytest.raises(ValueError, match="the backends that can are"):
+            export.export(model, path, format=format)
+        return
+    # Keras' own exporter, as users call it.
+    model.export(path, format=format, verbose=False)
+    run = export.load_exported(path, format)
+    assert_parity(run(x_test), rates)
+    # Non-finite inputs give NaN, not spikes or silence, in the artifact.
+    bad = x_test[:3].copy()
+    bad[1, 5] = np.nan
+    out = run(bad)
+    assert np.isnan(out[1]).all() and not np.isnan(out[[0, 2]]).any()
+    if format == "litert":
+        assert_builtin_ops(path)
+
+
+def test_export_helper_litert_allows_builtins_only(trained, tmp_path):
+    model, *_ = trained
+    path = tmp_path / "model.tflite"
+    if not supported("litert"):
+        with pytest.raises(ValueError, match=r"\['tensorflow'\]"):
+            export.export(model, path, format="litert")
+        return
+    assert export.export(model, path, format="litert") == path
+    assert_builtin_ops(path)
+
+
+def test_check_format():
+    with pytest.raises(ValueError, match="format='coreml'"):
+        export.check_format("coreml")
+    for format, backends in export.FORMATS.items():
+        if BACKEND in backends:
+            assert export.check_format(format) == format
+        else:
+            with pytest.raises(ValueError, match=f"KERAS_BACKEND='{BACKEND}'"):
+                export.check_format(format)
+
+
+def test_quantize_litert_int8(trained, tmp_path):
+    model, x_train, x_test, y_test, rates = trained
+    path = str(tmp_path / "int8.tflite")
+    if not supported("litert"):
+        with pytest.raises(ValueError, match="litert"):
+            export.quantize_litert(model, path, x_train[:64])
+        return
+    export.quantize_litert(model, path, x_train[:128])
+    float_path = str(tmp_path / "float.tflite")
+    export.export(model, float_path, format="litert")
+    assert "QUANTIZE" in assert_builtin_ops(path)
+    # The kernels are stored as int8: a quarter of their float32 bytes.
+    assert kernel_bytes(path) <= 0.3 * kernel_bytes(float_path)
+    assert kernel_bytes(path, "int8") == kernel_bytes(path)
+    int8 = export.load_exported(path, "litert")(x_test)
+    float_accuracy = np.mean(np.argmax(rates, axis=1) == y_test)
+    int8_accuracy = np.mean(np.argmax(int8, axis=1) == y_test)
+    # 256 test images: 2 points is about 5 images.
+    assert int8_accuracy >= float_accuracy - 0.02
+    with pytest.raises(ValueError, match="representative_data"):
+        export.quantize_litert(model, path, np.zeros((0, 64), "float32"))
+
+
+def run_stream(stream, x, steps, step_input=None):
+    states = stream.initial_states(len(x))
+    for t in range(steps):
+        x_t = x if step_input is None else step_input(t)
+        y, *states = stream.predict_on_batch([x_t, *states])
+    return to_numpy(y)
+
+
+def test_streaming_reproduces_predict(trained):
+    model, _, x_test, _, rates = trained
+    stream = export.streaming_model(model)
+    assert stream.num_timesteps == STEPS
+    assert stream.state_names == [
+        "lif_0_state_0",
+        "lif_output_state_0",
+        "rates_sum",
+        "rates_count",
+    ]
+    np.testing.assert_array_equal(run_stream(stream, x_test, STEPS), rates)
+    # The weights are shared, not copied.
+    assert stream.get_layer("step").step_layers[0] is model.get_layer("lif_0")
+
+
+def sequence_model():
+    """Sequence input through per-step layers, LIF and RateDecoding."""
+    return keras.Sequential(
+        [
+            keras.Input((6, 5)),
+            keras.layers.TimeDistributed(keras.layers.Dense(12)),
+            keras.layers.Dropout(0.5),
+            keras.layers.LayerNormalization(),
+            keras_snn.LIF(7, tau=3.0),
+            keras.layers.Dense(4),
+            keras_snn.LIF(3, beta=0.8, reset="zero"),
+            keras_snn.RateDecoding(),
+        ]
+    )
+
+
+def test_streaming_sequence_input():
+    model = sequence_model()
+    x = np.random.default_rng(0).normal(1.0, 1.0, (5, 6, 5)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    assert 0.05 < expected.mean() < 0.95
+    stream = export.streaming_model(model)
+    assert stream.num_timesteps == 6
+    actual = run_stream(stream, x[:, 0], 6, step_input=lambda t: x[:, t])
+    np.testing.assert_allclose(actual, expected, atol=1e-6)
+
+
+def test_streaming_spikes_without_decoder():
+    inputs = keras.Input((9,))
+    x = keras_snn.RepeatEncoding(4)(inputs)
+    x = keras_snn.LIF(6, beta=0.9)(x)
+    model = keras.Model(inputs, x)
+    data = np.random.default_rng(1).uniform(0, 2, (3, 9)).astype("float32")
+    expected = model.predict(data, verbose=0)
+    stream = export.streaming_model(model)
+    states = stream.initial_states(3)
+    for t in range(4):
+        spikes, *states = stream.predict_on_batch([data, *states])
+        np.testing.assert_array_equal(to_numpy(spikes), expected[:, t])
+    assert 0.05 < expected.mean() < 0.95
+
+
+def other_neuron_models():
+    """Every other neuron cell: several states (synaptic, adaptive),
+    recurrence and a weightless layer, and inputs that make them spike."""
+    model = keras.Sequential(
+        [
+            keras.Input((16,)),
+            keras_snn.RepeatEncoding(8),
+            keras_snn.SynapticLIF(12, tau_syn=3.0),
+            keras_snn.AdaptiveLIF(10, recurrent=True),
+            keras_snn.LIF(10, recurrent=True, reset="zero"),
+            keras.layers.TimeDistributed(keras.layers.Dense(6)),
+            keras_snn.IF(),
+            keras_snn.RateDecoding(),
+        ]
+    )
+    # The same weights on every backend.
+    rng = np.random.default_rng(1)
+    for variable in model.trainable_variables:
+        if "kernel" in variable.path:
+            variable.assign(rng.uniform(-0.25, 0.45, variable.shape))
+    data = np.random.default_rng(2).uniform(0, 1.5, (6, 16)).astype("float32")
+    return model, data
+
+
+def test_streaming_other_neuron_models():
+    # Every neuron cell streams through the RNN cell API.
+    model, data = other_neuron_models()
+    expected = model.predict(data, verbose=0)
+    assert 0.05 < expected.mean() < 0.95
+    stream = export.streaming_model(model)
+    assert len(stream.state_names) == 2 + 2 + 2 + 1 + 1 + 2
+    np.testing.assert_array_equal(run_stream(stream, data, 8), expected)
+
+
+@pytest.mark.parametrize("format", list(export.FORMATS))
+def test_other_neuron_models_export(format, tmp_path):
+    if not supported(format):
+        return  # The error is tested with the LIF model above.
+    model, data = other_neuron_models()
+    expected = to_numpy(model(data))
+    path = str(tmp_path / f"models{EXTENSIONS[format]}")
+    export.export(model, path, format=format)
+    if format == "litert":
+        assert_builtin_ops(path)
+    np.testing.assert_array_equal(
+        export.load_exported(path, format)(data), expected
+    )
+
+
+def test_streaming_membrane_readout():
+    model = keras_snn.build(
+        input_size=8,
+        hidden_sizes=[16],
+        output_size=4,
+        num_timesteps=6,
+        readout="membrane",
+    )
+    data = np.random.default_rng(3).uniform(0, 2, (5, 8)).astype("float32")
+    expected = model.predict(data, verbose=0)
+    stream = export.streaming_model(model)
+    assert stream.state_names[-2:] == ["logits_sum", "logits_count"]
+    # The time average sums membrane potentials, not spikes: equal up to
+    # float rounding.
+    np.testing.assert_allclose(
+        run_stream(stream, data, 6), expected, rtol=1e-5, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("format", list(export.FORMATS))
+def test_streaming_export_runs_step_by_step(trained, format, tmp_path):
+    model, _, x_test, _, rates = trained
+    stream = export.streaming_model(model)
+    path = str(tmp_path / f"stream{EXTENSIONS[format]}")
+    if not supported(format):
+        with pytest.raises(ValueError, match="the backends that can are"):
+            export.export(stream, path, format=format)
+        return
+    export.export(stream, path, format=format)
+    if format == "litert":
+        assert_builtin_ops(path)
+    run = export.load_exported(path, format)
+    x = x_test[:64]
+    states = stream.initial_states(len(x))
+    for _ in range(STEPS):
+        feeds = dict(zip(stream.state_names, states, strict=True))
+        y, *states = run({"x_t": x, **feeds})
+    assert_parity(y, rates[:64])
+
+
+def test_streaming_errors():
+    with pytest.raises(TypeError, match="keras.Model"):
+        export.streaming_model(keras_snn.LIF(3))
+    poisson = keras_snn.build(
+        input_size=4, hidden_sizes=[3], output_size=2, encoding="poisson"
+    )
+    with pytest.raises(ValueError, match="layer 'encoding'"):
+        export.streaming_model(poisson)
+    inputs = keras.Input((5, 3))
+    x = keras_snn.LIF(4)(inputs)
+    flat = keras.Model(inputs, keras.layers.Flatten(name="flat")(x))
+    with pytest.raises(ValueError, match="layer 'flat'"):
+        export.streaming_model(flat)
+    branch = keras.Model(inputs, keras.layers.Add(name="add")([x, x]))
+    with pytest.raises(ValueError, match="layer 'add'"):
+        export.streaming_model(branch)
+    backwards = keras.Sequential(
+        [keras.Input((5, 3)), keras_snn.LIF(4, go_backwards=True, name="b")]
+    )
+    with pytest.raises(ValueError, match="layer 'b'"):
+        export.streaming_model(backwards)
+    static = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match="time axis"):
+        export.streaming_model(static)
+
+
+def untrained_model():
+    model = keras_snn.build(
+        input_size=6, hidden_sizes=[5], output_size=3, num_timesteps=4
+    )
+    x = np.random.default_rng(2).uniform(0.5, 2.5, (4, 6)).astype("float32")
+    return model, x
+
+
+def test_exportable_only_for_traced_inference():
+    assert not exportable(False)
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        inside = tf.function(lambda training: exportable(training))
+        assert bool(inside(False)) is True
+        assert bool(inside(True)) is False
+
+
+def test_gradients_at_inference_are_surrogate_gradients():
+    """Where inference runs the exportable path, gradients still flow, and
+    they equal those of the training path (the surrogate's)."""
+    model, x = untrained_model()
+    if BACKEND == "tensorflow":
+        import tensorflow as tf
+
+        def input_gradient(training):
+            tensor = tf.constant(x)
+            with tf.GradientTape() as tape:
+                tape.watch(tensor)
+                total = tf.reduce_sum(model(tensor, training=training))
+            return tape.gradient(total, tensor)
+
+        # Graph mode with training=False takes the unrolled loop.
+        exported = tf.function(lambda: input_gradient(False))().numpy()
+        reference = input_gradient(True).numpy()
+    elif BACKEND == "torch":
+        import torch
+
+        def input_gradient(module):
+            tensor = torch.tensor(x, requires_grad=True)
+            module(tensor).sum().backward()
+            return tensor.grad.numpy()
+
+        # torch.jit.trace, as the ONNX exporter uses, takes the unrolled loop.
+        traced = torch.jit.trace(model, torch.tensor(x), check_trace=False)
+        exported = input_gradient(traced)
+        reference = input_gradient(model)
+    else:
+        import jax
+        import jax.numpy as jnp
+
+        def input_gradient(training):
+            return np.asarray(
+                jax.grad(lambda a: jnp.sum(model(a, training=training)))(
+                    jnp.asarray(x)
+                )
+            )
+
+        exported = input_gradient(False)
+        reference = input_gradient(True)
+    assert np.abs(reference).sum() > 0
+    np.testing.assert_allclose(exported, reference, rtol=1e-5, atol=1e-6)
+
+
+LOAD_SCRIPT = """
+import sys, keras, numpy as np
+import keras_snn  # registers the layers for safe-mode loading
+model = keras.saving.load_model(sys.argv[1], safe_mode=True)
+x = np.load(sys.argv[2])
+np.save(sys.argv[3], model.predict(x, verbose=0))
+"""
+
+
+def test_keras_file_loads_on_every_backend(trained, tmp_path):
+    model, _, x_test, _, rates = trained
+    path = tmp_path / "model.keras"
+    model.save(path)
+    np.save(tmp_path / "x.npy", x_test)
+    for backend in ("tensorflow", "jax", "torch"):
+        out = tmp_path / f"{backend}.npy"
+        subprocess.run(
+            [sys.executable, "-c", LOAD_SCRIPT, path, tmp_path / "x.npy", out],
+            env={**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": REPO},
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+        np.testing.assert_array_equal(np.load(out), rates)
+
+
+def test_load_exported_needs_named_inputs(trained, tmp_path):
+    model, *_ = trained
+    stream = export.streaming_model(model)
+    path = str(tmp_path / "stream.onnx")
+    export.export(stream, path, format="onnx")
+    with pytest.raises(ValueError, match="pass a dict"):
+        export.load_exported(path, "onnx")(np.zeros((1, 64), "float32"))
