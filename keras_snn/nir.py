@@ -5,11 +5,19 @@ https://neuroir.org) describes spiking networks as graphs of
 continuous-time nodes. A keras_snn sequence model `[batch, T, features] ->
 [batch, T, units]` maps to a chain of NIR nodes:
 
-| keras_snn layer          | NIR nodes                             |
-|--------------------------|---------------------------------------|
-| `keras.layers.Dense`     | `Affine` (or `Linear` without bias)   |
-| `LIF`, `beta < 1`        | `Affine` (or `Linear`) then `LIF`     |
-| `LIF`, `beta = 1`        | `Affine` (or `Linear`) then `IF`      |
+| keras_snn layer              | NIR nodes                           |
+|------------------------------|-------------------------------------|
+| `keras.layers.Dense`         | `Affine` (or `Linear` without bias) |
+| `LIF`, `beta < 1`            | `Affine` (or `Linear`) then `LIF`   |
+| `IF`, or `LIF` with beta = 1 | `Affine` (or `Linear`) then `IF`    |
+| `LI`, `beta < 1` (`= 1`)     | `Affine` (or `Linear`) then `LI`    |
+|                              | (`I`)                               |
+| `SynapticLIF`                | `Affine` (or `Linear`) then         |
+|                              | `CubaLIF`                           |
+
+A neuron layer with `units=None` has no weights and is its neuron node
+alone. `AdaptiveLIF` and recurrent layers have no NIR equivalent here and
+raise.
 
 A NIR LIF node is the ODE `tau dv/dt = (v_leak - v) + r I`, with a spike
 where `v > v_threshold` and a reset to `v_reset`. keras_snn runs the
@@ -71,6 +79,11 @@ def discretize(tau, r, *, dt, method):
     method="exact":  beta = exp(-dt / tau)    gain = r (1 - beta)
     method="euler":  beta = 1 - dt / tau      gain = r (1 - beta) = r dt / tau
     ```
+
+    A `CubaLIF` node is two such ODEs, discretized one after the other:
+    the current `tau_syn dJ/dt = -J + w_in I` gives `(alpha, w_in (1 -
+    alpha))`, then the membrane `tau_mem dv/dt = (v_leak - v) + r J`, with
+    the new `J` held over the step, gives `(beta, r (1 - beta))`.
 
     Args:
         tau: float or array > 0. Membrane time constant, in the unit of
@@ -360,13 +373,18 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
     """Exports a keras_snn sequence model to a NIR graph.
 
     The model must be a chain of layers (`keras.Sequential` or a functional
-    model) from `[batch, T, features]` to `[batch, T, units]`: `LIF` layers
-    and `keras.layers.Dense` layers without activation. Each `LIF` layer
-    becomes an `Affine` node (a `Linear` node without bias) holding its
-    weights, followed by a `LIF` node (an `IF` node where `beta = 1`) with
-    `v_leak = 0`, `v_reset = 0` and `tau`, `r` from `to_continuous`; each
-    `Dense` layer becomes an `Affine` (or `Linear`) node. Neuron nodes
+    model) from `[batch, T, features]` to `[batch, T, units]`: `LIF`, `IF`,
+    `LI` and `SynapticLIF` layers and `keras.layers.Dense` layers without
+    activation. Each neuron layer becomes an `Affine` node (a `Linear` node
+    without bias) holding its weights, followed by its neuron node: `LIF`
+    (`IF` where `beta = 1`), `LI` (`I` where `beta = 1`) or `CubaLIF`, with
+    `v_leak = 0`, `v_reset = 0`, and time constants and gains from
+    `to_continuous` (input gain 1, so the weights carry over unchanged). A
+    layer with `units=None` has no weights and exports its neuron node only.
+    Each `Dense` layer becomes an `Affine` (or `Linear`) node. Neuron nodes
     carry `{"dt": dt, "discretization": method}` in their metadata.
+    `AdaptiveLIF` (no NIR node has an adaptive threshold) and layers with
+    `recurrent=True` raise a `ValueError`.
 
     NIR neurons reset to `v_reset`, which is `reset="zero"`. Layers with
     `reset="subtract"` raise a `ValueError` unless
@@ -754,21 +772,29 @@ def from_nir(graph, *, dt=None, method=None):
     """Imports a NIR graph as a keras_snn sequence model.
 
     The graph must be a chain `Input -> ... -> Output` of `Affine`,
-    `Linear`, `LIF` and `IF` nodes. Each neuron node follows an `Affine`
-    (or `Linear`) node; the pair becomes one `keras_snn.LIF` layer with
-    `reset="zero"`, decay `beta` and input gain from `discretize`, the
-    gain folded into the kernel and bias, and a non-zero `v_leak` folded
-    into the bias (`I + v_leak / r`). An `Affine` (or `Linear`) node not
-    followed by a neuron becomes a `keras.layers.Dense` layer. Layers are
-    named after the neuron nodes (weights alone: their own node), with
-    `"."` and `"/"` replaced by `"_"`.
+    `Linear`, `LIF`, `IF`, `LI`, `I` and `CubaLIF` nodes. A neuron node
+    after an `Affine` (or `Linear`) node becomes, with it, one layer:
+    `LIF` -> `keras_snn.LIF`, `IF` -> `keras_snn.IF`, `LI` and `I` ->
+    `keras_snn.LI`, `CubaLIF` -> `keras_snn.SynapticLIF`, spiking layers
+    with `reset="zero"`. The decays and the input gain come from
+    `discretize`; the gain is folded into the kernel and bias, and a
+    non-zero `v_leak` of `LIF` and `LI` into the bias (`I + v_leak / r`).
+    A neuron node after the input or after another neuron node becomes a
+    layer with `units=None`; it has no weights to hold the gain, so
+    spiking neurons get the threshold `v_threshold / gain` instead (the
+    same spikes), and leaky integrators must have gain 1 and `v_leak = 0`.
+    An `Affine` (or `Linear`) node not followed by a neuron becomes a
+    `keras.layers.Dense` layer. Layers are named after the neuron nodes
+    (weights alone: their own node), with `"."` and `"/"` replaced by
+    `"_"`.
 
     Neurons with one `tau` (and one `v_threshold`) per node get a scalar
     `beta` (`threshold`); different values per neuron are held by
     `trainable_beta=True` (`trainable_threshold=True`), with `beta` exact
-    up to the float rounding of `sigmoid(logit(beta))`. Non-zero
-    `v_reset` cannot be expressed and raises a `ValueError`, as does a node
-    type outside the supported list. The layers use keras_snn's default
+    up to the float rounding of `sigmoid(logit(beta))`; likewise `alpha`
+    for `tau_syn`. Non-zero `v_reset`, and non-zero `v_leak` in `CubaLIF`,
+    cannot be expressed and raise a `ValueError`, as does a node type
+    outside the supported list. The layers use keras_snn's default
     surrogate gradient, since NIR stores none.
 
     Args:
