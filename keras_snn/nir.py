@@ -16,8 +16,8 @@ continuous-time nodes. A keras_snn sequence model `[batch, T, features] ->
 |                              | `CubaLIF`                           |
 
 A neuron layer with `units=None` has no weights and is its neuron node
-alone. `AdaptiveLIF` and recurrent layers have no NIR equivalent here and
-raise.
+alone. A recurrent layer adds a `Linear` node on a cycle with its neuron
+node. `AdaptiveLIF` has no NIR equivalent and raises.
 
 A NIR LIF node is the ODE `tau dv/dt = (v_leak - v) + r I`, with a spike
 where `v > v_threshold` and a reset to `v_reset`. keras_snn runs the
@@ -184,12 +184,6 @@ def _check_neuron_layer(layer, approximate_subtract_reset):
             f"return_state={layer.return_state}, "
             f"go_backwards={layer.go_backwards}"
         )
-    if layer.cell.recurrent:
-        raise ValueError(
-            "to_nir cannot export recurrent layers yet: their feedback would "
-            "be a NIR subgraph with a cycle. Received: layer "
-            f"'{layer.name}' with recurrent=True"
-        )
     reset = getattr(layer.cell, "reset", "zero")
     if reset == "none" or (
         reset == "subtract" and not approximate_subtract_reset
@@ -221,7 +215,16 @@ def _export_neurons(layer, dt, method, approximate_subtract_reset):
         # units=None: no weights, the input is the current.
         return [(layer.name, neuron)]
     suffix, weights = _weights_node(cell.kernel, cell.bias)
-    return [(f"{layer.name}.{suffix}", weights), (layer.name, neuron)]
+    nodes = [(f"{layer.name}.{suffix}", weights), (layer.name, neuron)]
+    if cell.recurrent:
+        # The feedback: a cycle through a Linear node, as snnTorch's RLeaky.
+        _, feedback = _weights_node(cell.recurrent_kernel, None)
+        nodes.append(_Feedback(f"{layer.name}.w_rec", feedback, layer.name))
+    return nodes
+
+
+# A node on a cycle `target -> name -> target` instead of on the chain.
+_Feedback = collections.namedtuple("_Feedback", ("name", "node", "target"))
 
 
 def _leak_kind(name, beta, leaky, leak_free):
@@ -383,8 +386,11 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
     layer with `units=None` has no weights and exports its neuron node only.
     Each `Dense` layer becomes an `Affine` (or `Linear`) node. Neuron nodes
     carry `{"dt": dt, "discretization": method}` in their metadata.
-    `AdaptiveLIF` (no NIR node has an adaptive threshold) and layers with
-    `recurrent=True` raise a `ValueError`.
+    A layer with `recurrent=True` adds a `Linear` node `"<name>.w_rec"`
+    holding its recurrent kernel, on a cycle `<name> -> <name>.w_rec ->
+    <name>` (snnTorch's `RLeaky` form); the cycle feeds each step's output
+    back into the next step's input. `AdaptiveLIF` (no NIR node has an
+    adaptive threshold) raises a `ValueError`.
 
     NIR neurons reset to `v_reset`, which is `reset="zero"`. Layers with
     `reset="subtract"` raise a `ValueError` unless
@@ -404,9 +410,10 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
             as reset to zero instead of raising. Defaults to False.
 
     Returns:
-        A `nir.NIRGraph` with nodes `"input"`, one or two nodes per layer
+        A `nir.NIRGraph` with nodes `"input"`, one to three nodes per layer
         (named after the layer, weights as `"<name>.affine"` or
-        `"<name>.linear"`), and `"output"`, connected in a chain.
+        `"<name>.linear"`), and `"output"`, connected in a chain (plus the
+        feedback cycles).
 
     Example:
 
@@ -423,11 +430,15 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
     check_bool("approximate_subtract_reset", approximate_subtract_reset)
     features, layers = _chain_layers(model)
     nodes = {"input": nir.Input(input_type=np.array([features]))}
+    chain, cycles = ["input"], []
     for layer in layers:
         exporter = _exporter(layer)
-        for name, node in exporter(
-            layer, dt, method, approximate_subtract_reset
-        ):
+        for entry in exporter(layer, dt, method, approximate_subtract_reset):
+            name, node = entry[:2]
+            if isinstance(entry, _Feedback):
+                cycles += [(entry.target, name), (name, entry.target)]
+            else:
+                chain.append(name)
             if name in nodes or name == "output":
                 raise ValueError(
                     f"to_nir names NIR nodes after the layers, and the node "
@@ -437,10 +448,9 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
             nodes[name] = node
     units = model.outputs[0].shape[-1]
     nodes["output"] = nir.Output(output_type=np.array([units]))
-    names = list(nodes)
-    return nir.NIRGraph(
-        nodes=nodes, edges=list(zip(names[:-1], names[1:], strict=True))
-    )
+    chain.append("output")
+    edges = list(zip(chain[:-1], chain[1:], strict=True)) + cycles
+    return nir.NIRGraph(nodes=nodes, edges=edges)
 
 
 def _exporter(layer):
@@ -620,9 +630,10 @@ def _decay_options(name, decay_name, values):
     )
 
 
-def _neuron_layer(name, neurons, size, weight=None, bias=None):
+def _neuron_layer(name, neurons, size, weight=None, bias=None, recurrent=None):
     # A keras_snn layer for the neuron node `name` of `size` neurons, with
-    # the weights of the Affine or Linear node before it, if any.
+    # the weights of the Affine or Linear node before it, if any, and the
+    # (weight, bias) of its feedback node, if any.
     threshold, gain = neurons.threshold, neurons.gain
     for values in (*neurons.decays.values(), gain, threshold):
         if values is not None and values.shape != (size,):
@@ -633,6 +644,23 @@ def _neuron_layer(name, neurons, size, weight=None, bias=None):
             )
     offset = np.broadcast_to(neurons.offset, size)
     options = {}
+    if recurrent is not None:
+        if weight is None:
+            raise ValueError(
+                "from_nir needs an Affine or Linear node before a neuron "
+                "node with recurrent feedback (keras_snn's recurrent layers "
+                f"have input weights). Received: node '{name}'"
+            )
+        if recurrent[0].shape != (size, size):
+            raise ValueError(
+                f"from_nir expects the feedback weights of node '{name}' to "
+                f"be [{size}, {size}]. Received: weight shape "
+                f"{recurrent[0].shape}"
+            )
+        options["recurrent"] = True
+        if recurrent[1] is not None:
+            # The feedback's bias is a constant current, as the input's.
+            offset = offset + recurrent[1]
     if weight is None:
         if np.any(offset != 0.0):
             raise ValueError(
@@ -675,6 +703,8 @@ def _neuron_layer(name, neurons, size, weight=None, bias=None):
     cell = layer.cell
     if weight is not None:
         cell.kernel.assign(weight.T * gain[None, :])
+        if recurrent is not None:
+            cell.recurrent_kernel.assign(recurrent[0].T * gain[None, :])
         if cell.bias is not None:
             bias = np.zeros(units) if bias is None else bias
             cell.bias.assign((bias + offset) * gain)
@@ -723,8 +753,7 @@ def _chain_nodes(graph):
                 f"from_nir does not support NIR node '{name}' of type "
                 f"{type(node).__name__}. Supported node types: "
                 f"{', '.join(_SUPPORTED_NODES)}. Convolution, pooling, "
-                "flatten, delay and nested graph nodes (such as the "
-                "recurrent subgraphs of snnTorch's RLeaky) are not "
+                "flatten, delay and nested NIRGraph nodes are not "
                 "supported."
             )
     successors = {name: [] for name in nodes}
@@ -737,6 +766,20 @@ def _chain_nodes(graph):
             )
         successors[source].append(target)
         predecessors[target].append(source)
+    # A weights node whose only edges are a cycle with a neuron node is
+    # that neuron's recurrent feedback; it leaves the chain.
+    feedback = {}
+    for name, node in nodes.items():
+        if (
+            type(node).__name__ in _WEIGHT_TYPES
+            and len(successors[name]) == 1
+            and predecessors[name] == successors[name]
+            and type(nodes[successors[name][0]]).__name__ in _NEURON_IMPORTERS
+        ):
+            target = successors[name][0]
+            feedback[target] = name
+            successors[target].remove(name)
+            predecessors[target].remove(name)
     inputs = [n for n, node in nodes.items() if type(node).__name__ == "Input"]
     if len(inputs) != 1:
         raise ValueError(
@@ -759,13 +802,13 @@ def _chain_nodes(graph):
                 )
             )
         chain.append(following[0])
-    if len(chain) != len(nodes):
-        unused = sorted(set(nodes) - set(chain))
+    if len(chain) + len(feedback) != len(nodes):
+        unused = sorted(set(nodes) - set(chain) - set(feedback.values()))
         raise ValueError(
             "from_nir supports graphs that are a chain input -> ... -> "
             f"output. Received: nodes {unused} off the chain"
         )
-    return chain
+    return chain, feedback
 
 
 def from_nir(graph, *, dt=None, method=None):
@@ -783,6 +826,9 @@ def from_nir(graph, *, dt=None, method=None):
     layer with `units=None`; it has no weights to hold the gain, so
     spiking neurons get the threshold `v_threshold / gain` instead (the
     same spikes), and leaky integrators must have gain 1 and `v_leak = 0`.
+    A weights node on a cycle with a neuron node (`neuron -> w -> neuron`,
+    as snnTorch exports `RLeaky` and `RSynaptic`) is that layer's recurrent
+    kernel, `recurrent=True`; its bias, if any, joins the input bias.
     An `Affine` (or `Linear`) node not followed by a neuron becomes a
     `keras.layers.Dense` layer. Layers are named after the neuron nodes
     (weights alone: their own node), with `"."` and `"/"` replaced by
@@ -827,7 +873,7 @@ def from_nir(graph, *, dt=None, method=None):
         dt = check_positive_number("dt", dt)
     if method is not None:
         check_choice("method", method, METHODS)
-    chain = _chain_nodes(graph)
+    chain, feedback = _chain_nodes(graph)
     nodes = graph.nodes
     features = np.asarray(nodes[chain[0]].input_type["input"]).reshape(-1)
     if features.shape != (1,):
@@ -858,6 +904,11 @@ def from_nir(graph, *, dt=None, method=None):
         )
         if weight is not None:
             size = weight.shape[0]
-        layers.append(_neuron_layer(name, neurons, size, weight, bias))
+        recurrent = None
+        if name in feedback:
+            recurrent = _weights(feedback[name], nodes[feedback[name]])
+        layers.append(
+            _neuron_layer(name, neurons, size, weight, bias, recurrent)
+        )
         position += 1
     return keras.Sequential(layers, name="from_nir")

@@ -910,7 +910,122 @@ def test_adaptive_lif_cannot_be_expressed():
         snn_nir.to_nir(sequential(layer))
 
 
-def test_recurrent_layer_raises():
-    layer = keras_snn.LIF(UNITS, recurrent=True, reset="zero", name="rlif")
-    with pytest.raises(ValueError, match="recurrent=True"):
-        snn_nir.to_nir(sequential(layer))
+# Recurrent layers: a cycle through a Linear node.
+
+RECURRENT = RNG.normal(-0.1, 0.4, size=(UNITS, UNITS)).astype(np.float32)
+
+
+def recurrent_model(layer_type):
+    options = {"threshold": 1.2, "reset": "zero", "recurrent": True}
+    if layer_type == "SynapticLIF":
+        layer = keras_snn.SynapticLIF(
+            UNITS, alpha=0.6, beta=0.8, name="rec", **options
+        )
+    else:
+        layer = keras_snn.LIF(UNITS, beta=0.85, name="rec", **options)
+    model = sequential(layer)
+    layer.cell.kernel.assign(W1[:, :UNITS])
+    layer.cell.bias.assign(B1[:UNITS])
+    layer.cell.recurrent_kernel.assign(RECURRENT)
+    return model
+
+
+@pytest.mark.parametrize("layer_type", ["LIF", "SynapticLIF"])
+def test_recurrent_layer_exports_a_feedback_cycle(layer_type, tmp_path):
+    model = recurrent_model(layer_type)
+    spikes = to_numpy(model(X))
+    assert 0.1 < spike_fraction(spikes) < 0.9
+    graph = snn_nir.to_nir(model, dt=0.5)
+    assert sorted(graph.edges) == [
+        ("input", "rec.affine"),
+        ("rec", "output"),
+        ("rec", "rec.w_rec"),
+        ("rec.affine", "rec"),
+        ("rec.w_rec", "rec"),
+    ]
+    np.testing.assert_array_equal(graph.nodes["rec.w_rec"].weight, RECURRENT.T)
+    np.testing.assert_array_equal(
+        reference.nir_chain(graph, X, 0.5, "exact"), spikes
+    )
+    # The feedback matters: without it the spikes differ.
+    assert not np.array_equal(
+        reference.nir_chain(graph_without_feedback(graph), X, 0.5, "exact"),
+        spikes,
+    )
+    kernel = snn_nir.from_nir(graph).layers[0].cell.recurrent_kernel
+    np.testing.assert_allclose(to_numpy(kernel.value), RECURRENT, rtol=1e-6)
+    nir.write(tmp_path / "rec.nir", graph)
+    imported = snn_nir.from_nir(nir.read(tmp_path / "rec.nir"))
+    assert imported.layers[0].recurrent
+    np.testing.assert_array_equal(to_numpy(imported(X)), spikes)
+
+
+def graph_without_feedback(graph):
+    nodes = {k: v for k, v in graph.nodes.items() if not k.endswith("w_rec")}
+    edges = [edge for edge in graph.edges if set(edge) <= set(nodes)]
+    return nir.NIRGraph(nodes=nodes, edges=edges)
+
+
+def test_feedback_bias_and_gain_import():
+    graph = hand_graph(lif_node(r=np.full(UNITS, 1.7)))
+    graph.nodes["w_rec"] = nir.Affine(
+        weight=RECURRENT.T.astype(np.float64), bias=np.full(UNITS, -0.2)
+    )
+    graph.edges += [("neurons", "w_rec"), ("w_rec", "neurons")]
+    model = snn_nir.from_nir(graph, dt=0.5, method="euler")
+    expected = reference.nir_chain(graph, X, 0.5, "euler")
+    np.testing.assert_array_equal(to_numpy(model(X)), expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+    assert not np.array_equal(
+        reference.nir_chain(graph_without_feedback(graph), X, 0.5, "euler"),
+        expected,
+    )
+
+
+def test_feedback_into_a_neuron_node_without_weights_raises():
+    graph = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([UNITS])),
+            "neurons": lif_node(),
+            "w_rec": nir.Linear(weight=np.eye(UNITS)),
+            "output": nir.Output(output_type=np.array([UNITS])),
+        },
+        edges=[
+            ("input", "neurons"),
+            ("neurons", "w_rec"),
+            ("w_rec", "neurons"),
+            ("neurons", "output"),
+        ],
+    )
+    with pytest.raises(ValueError, match="recurrent feedback"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def rleaky_net():
+    net = torch.nn.Sequential(
+        torch.nn.Linear(FEATURES, UNITS),
+        snntorch.RLeaky(
+            beta=torch.full((UNITS,), 0.85),
+            threshold=torch.full((UNITS,), 1.2),
+            linear_features=UNITS,
+            reset_mechanism="zero",
+            reset_delay=False,
+            init_hidden=True,
+        ),
+    )
+    with torch.no_grad():
+        net[0].weight.copy_(torch.from_numpy(W1[:, :UNITS].T))
+        net[0].bias.copy_(torch.from_numpy(B1[:UNITS]))
+        net[1].recurrent.weight.copy_(torch.from_numpy(RECURRENT.T))
+        net[1].recurrent.bias.fill_(-0.1)
+    return net
+
+
+def test_snntorch_rleaky_export_imports_with_the_same_spikes():
+    net = rleaky_net()
+    expected = run_torch(net, X)
+    graph = export_to_nir(net, torch.zeros(1, FEATURES), ignore_dims=[0])
+    model = snn_nir.from_nir(graph, **snn_nir.SNNTORCH)
+    assert model.layers[0].recurrent
+    np.testing.assert_array_equal(to_numpy(model(X)), expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
