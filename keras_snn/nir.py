@@ -243,25 +243,21 @@ def _leak_kind(name, beta, leaky, leak_free):
 def _lif_node(name, decays, threshold, dt, method, metadata):
     nir = _nir()
     beta = decays.get("beta", np.ones_like(threshold))
-    zeros = np.zeros_like(threshold)
     if _leak_kind(name, beta, "LIF", "IF") == "IF":
         # No leak: NIR's IF node, dv/dt = r I; r = 1 / dt makes the input
         # gain r dt equal to 1 with either method.
-        return nir.IF(
-            r=np.full_like(threshold, 1.0 / dt),
-            v_threshold=threshold,
-            v_reset=zeros,
-            metadata=metadata,
-        )
+        fields = _spiking(threshold)
+        del fields["v_leak"]
+        r = np.full_like(threshold, 1.0 / dt)
+        return nir.IF(r=r, metadata=metadata, **fields)
     tau, r = to_continuous(beta, dt=dt, method=method)
-    return nir.LIF(
-        tau=tau,
-        r=r,
-        v_leak=zeros,
-        v_threshold=threshold,
-        v_reset=zeros.copy(),
-        metadata=metadata,
-    )
+    return nir.LIF(tau=tau, r=r, metadata=metadata, **_spiking(threshold))
+
+
+def _spiking(threshold):
+    # The leak, threshold and reset of an exported spiking neuron node.
+    zeros = np.zeros_like(threshold)
+    return {"v_leak": zeros, "v_threshold": threshold, "v_reset": zeros.copy()}
 
 
 def _li_node(name, decays, threshold, dt, method, metadata):
@@ -285,16 +281,13 @@ def _synaptic_node(name, decays, threshold, dt, method, metadata):
         )
     tau_syn, w_in = to_continuous(alpha, dt=dt, method=method)
     tau_mem, r = to_continuous(beta, dt=dt, method=method)
-    zeros = np.zeros_like(threshold)
     return nir.CubaLIF(
         tau_syn=tau_syn,
         tau_mem=tau_mem,
         r=r,
-        v_leak=zeros,
-        v_threshold=threshold,
-        v_reset=zeros.copy(),
         w_in=w_in,
         metadata=metadata,
+        **_spiking(threshold),
     )
 
 

@@ -421,8 +421,13 @@ def test_build_model_raises():
 def test_unsupported_layer_raises():
     model = keras_model()
     model.add(keras_snn.RateDecoding(name="rates"))
-    with pytest.raises(ValueError, match="'rates' of type RateDecoding"):
+    with pytest.raises(
+        ValueError, match="'rates' of type RateDecoding"
+    ) as info:
         snn_nir.to_nir(model)
+    supported = str(info.value).split("Supported layer types: ")[1]
+    names = [name.split(".")[-1] for name in supported.rstrip(".").split(", ")]
+    assert names == ["LIF", "IF", "LI", "SynapticLIF", "Dense"]
 
 
 def test_dense_with_activation_raises():
