@@ -5,11 +5,19 @@ https://neuroir.org) describes spiking networks as graphs of
 continuous-time nodes. A keras_snn sequence model `[batch, T, features] ->
 [batch, T, units]` maps to a chain of NIR nodes:
 
-| keras_snn layer          | NIR nodes                             |
-|--------------------------|---------------------------------------|
-| `keras.layers.Dense`     | `Affine` (or `Linear` without bias)   |
-| `LIF`, `beta < 1`        | `Affine` (or `Linear`) then `LIF`     |
-| `LIF`, `beta = 1`        | `Affine` (or `Linear`) then `IF`      |
+| keras_snn layer              | NIR nodes                           |
+|------------------------------|-------------------------------------|
+| `keras.layers.Dense`         | `Affine` (or `Linear` without bias) |
+| `LIF`, `beta < 1`            | `Affine` (or `Linear`) then `LIF`   |
+| `IF`, or `LIF` with beta = 1 | `Affine` (or `Linear`) then `IF`    |
+| `LI`, `beta < 1` (`= 1`)     | `Affine` (or `Linear`) then `LI`    |
+|                              | (`I`)                               |
+| `SynapticLIF`                | `Affine` (or `Linear`) then         |
+|                              | `CubaLIF`                           |
+
+A neuron layer with `units=None` has no weights and is its neuron node
+alone. A recurrent layer adds a `Linear` node on a cycle with its neuron
+node. `AdaptiveLIF` has no NIR equivalent and raises.
 
 A NIR LIF node is the ODE `tau dv/dt = (v_leak - v) + r I`, with a spike
 where `v > v_threshold` and a reset to `v_reset`. keras_snn runs the
@@ -23,12 +31,17 @@ Euler with `dt = 1e-4`, is the preset `SNNTORCH`:
 Needs the `nir` package, the `nir` extra: `pip install keras-snn[nir]`.
 """
 
+import collections
 import types
 
 import keras
 import numpy as np
 
+from keras_snn.layers.adaptive import AdaptiveLIF
+from keras_snn.layers.li import LI
+from keras_snn.layers.lif import IF
 from keras_snn.layers.lif import LIF
+from keras_snn.layers.synaptic import SynapticLIF
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
 from keras_snn.validation import check_positive_number
@@ -66,6 +79,11 @@ def discretize(tau, r, *, dt, method):
     method="exact":  beta = exp(-dt / tau)    gain = r (1 - beta)
     method="euler":  beta = 1 - dt / tau      gain = r (1 - beta) = r dt / tau
     ```
+
+    A `CubaLIF` node is two such ODEs, discretized one after the other:
+    the current `tau_syn dJ/dt = -J + w_in I` gives `(alpha, w_in (1 -
+    alpha))`, then the membrane `tau_mem dv/dt = (v_leak - v) + r J`, with
+    the new `J` held over the step, gives `(beta, r (1 - beta))`.
 
     Args:
         tau: float or array > 0. Membrane time constant, in the unit of
@@ -157,66 +175,145 @@ def _export_dense(layer, dt, method, approximate_subtract_reset):
     return [(layer.name, node)]
 
 
-def _export_lif(layer, dt, method, approximate_subtract_reset):
-    nir = _nir()
+def _check_neuron_layer(layer, approximate_subtract_reset):
     if not layer.return_sequences or layer.return_state or layer.go_backwards:
         raise ValueError(
-            "to_nir exports LIF layers that return their whole spike train "
-            "in forward time. Received: layer "
+            f"to_nir exports {type(layer).__name__} layers that return their "
+            "whole output sequence in forward time. Received: layer "
             f"'{layer.name}' with return_sequences={layer.return_sequences}, "
             f"return_state={layer.return_state}, "
             f"go_backwards={layer.go_backwards}"
         )
-    if layer.reset == "none" or (
-        layer.reset == "subtract" and not approximate_subtract_reset
+    reset = getattr(layer.cell, "reset", "zero")
+    if reset == "none" or (
+        reset == "subtract" and not approximate_subtract_reset
     ):
         raise ValueError(
             "NIR neurons reset to v_reset after a spike, which is keras_snn's "
             "reset='zero'. reset='subtract' can be exported as reset to zero "
             "with approximate_subtract_reset=True (the spike trains then "
             "differ); reset='none' cannot be exported. Received: layer "
-            f"'{layer.name}' with reset={layer.reset!r}"
+            f"'{layer.name}' with reset={reset!r}"
         )
+
+
+def _export_neurons(layer, dt, method, approximate_subtract_reset):
+    _check_neuron_layer(layer, approximate_subtract_reset)
     cell = layer.cell
     dt = cell.dt if dt is None else dt
-    units = cell.units
-    beta = _values(cell.get_beta(), units)
-    threshold = _values(cell.get_threshold(), units)
+    units = cell.output_size
+    decays = {
+        name: _values(cell.get_decay(name), units) for name, _ in cell._decays
+    }
+    threshold = None
+    if hasattr(cell, "get_threshold"):
+        threshold = _values(cell.get_threshold(), units)
+    node_fn = _NODE_EXPORTERS[type(layer)]
     metadata = {"dt": dt, "discretization": method}
-    zeros = np.zeros(units)
+    neuron = node_fn(layer.name, decays, threshold, dt, method, metadata)
+    if cell.kernel is None:
+        # units=None: no weights, the input is the current.
+        return [(layer.name, neuron)]
+    suffix, weights = _weights_node(cell.kernel, cell.bias)
+    nodes = [(f"{layer.name}.{suffix}", weights), (layer.name, neuron)]
+    if cell.recurrent:
+        # The feedback: a cycle through a Linear node, as snnTorch's RLeaky.
+        _, feedback = _weights_node(cell.recurrent_kernel, None)
+        nodes.append(_Feedback(f"{layer.name}.w_rec", feedback, layer.name))
+    return nodes
+
+
+# A node on a cycle `target -> name -> target` instead of on the chain.
+_Feedback = collections.namedtuple("_Feedback", ("name", "node", "target"))
+
+
+def _leak_kind(name, beta, leaky, leak_free):
+    # "leaky" where every beta < 1, "leak_free" where every beta = 1.
     if np.all(beta == 1.0):
+        return leak_free
+    if np.all(beta < 1.0):
+        return leaky
+    raise ValueError(
+        f"to_nir cannot export a layer whose neurons mix beta = 1 (NIR "
+        f"{leak_free}) and beta < 1 (NIR {leaky}). Received: layer "
+        f"'{name}' with beta={beta.tolist()}"
+    )
+
+
+def _lif_node(name, decays, threshold, dt, method, metadata):
+    nir = _nir()
+    beta = decays.get("beta", np.ones_like(threshold))
+    if _leak_kind(name, beta, "LIF", "IF") == "IF":
         # No leak: NIR's IF node, dv/dt = r I; r = 1 / dt makes the input
         # gain r dt equal to 1 with either method.
-        neuron = nir.IF(
-            r=np.full(units, 1.0 / dt),
-            v_threshold=threshold,
-            v_reset=zeros,
-            metadata=metadata,
-        )
-    elif np.all(beta < 1.0):
-        tau, r = to_continuous(beta, dt=dt, method=method)
-        neuron = nir.LIF(
-            tau=tau,
-            r=r,
-            v_leak=zeros,
-            v_threshold=threshold,
-            v_reset=zeros.copy(),
-            metadata=metadata,
-        )
-    else:
-        raise ValueError(
-            "to_nir cannot export a layer whose neurons mix beta = 1 (NIR "
-            "IF) and beta < 1 (NIR LIF). Received: layer "
-            f"'{layer.name}' with beta={beta.tolist()}"
-        )
-    suffix, weights = _weights_node(cell.kernel, cell.bias)
-    return [(f"{layer.name}.{suffix}", weights), (layer.name, neuron)]
+        fields = _spiking(threshold)
+        del fields["v_leak"]
+        r = np.full_like(threshold, 1.0 / dt)
+        return nir.IF(r=r, metadata=metadata, **fields)
+    tau, r = to_continuous(beta, dt=dt, method=method)
+    return nir.LIF(tau=tau, r=r, metadata=metadata, **_spiking(threshold))
 
+
+def _spiking(threshold):
+    # The leak, threshold and reset of an exported spiking neuron node.
+    zeros = np.zeros_like(threshold)
+    return {"v_leak": zeros, "v_threshold": threshold, "v_reset": zeros.copy()}
+
+
+def _li_node(name, decays, threshold, dt, method, metadata):
+    nir = _nir()
+    beta = decays["beta"]
+    if _leak_kind(name, beta, "LI", "I") == "I":
+        # NIR's integrator, dv/dt = r I, with gain r dt = 1.
+        return nir.I(r=np.full_like(beta, 1.0 / dt), metadata=metadata)
+    tau, r = to_continuous(beta, dt=dt, method=method)
+    return nir.LI(tau=tau, r=r, v_leak=np.zeros_like(beta), metadata=metadata)
+
+
+def _synaptic_node(name, decays, threshold, dt, method, metadata):
+    nir = _nir()
+    alpha, beta = decays["alpha"], decays["beta"]
+    if np.any(alpha >= 1.0) or np.any(beta >= 1.0):
+        raise ValueError(
+            "to_nir exports SynapticLIF layers with alpha < 1 and beta < 1 "
+            "(finite tau_syn and tau_mem of NIR's CubaLIF). Received: layer "
+            f"'{name}' with alpha={alpha.tolist()}, beta={beta.tolist()}"
+        )
+    tau_syn, w_in = to_continuous(alpha, dt=dt, method=method)
+    tau_mem, r = to_continuous(beta, dt=dt, method=method)
+    return nir.CubaLIF(
+        tau_syn=tau_syn,
+        tau_mem=tau_mem,
+        r=r,
+        w_in=w_in,
+        metadata=metadata,
+        **_spiking(threshold),
+    )
+
+
+def _export_adaptive(layer, dt, method, approximate_subtract_reset):
+    raise ValueError(
+        "NIR has no neuron whose threshold adapts to its spikes, so to_nir "
+        "cannot express AdaptiveLIF (adaptation_strength, tau_adapt, rho). "
+        f"Received: layer '{layer.name}' of type AdaptiveLIF"
+    )
+
+
+# keras_snn neuron layer type -> function returning its NIR neuron node,
+# from the per-neuron decays and thresholds. A new neuron layer is one
+# entry here.
+_NODE_EXPORTERS = {
+    LIF: _lif_node,
+    IF: _lif_node,
+    LI: _li_node,
+    SynapticLIF: _synaptic_node,
+}
 
 # keras layer type -> converter returning [(node name, NIR node), ...] in
-# order. A new layer is one entry here.
+# order.
 _EXPORTERS = (
-    (LIF, _export_lif),
+    *((layer_type, _export_neurons) for layer_type in _NODE_EXPORTERS),
+    (AdaptiveLIF, _export_adaptive),
     (keras.layers.Dense, _export_dense),
 )
 
@@ -272,13 +369,21 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
     """Exports a keras_snn sequence model to a NIR graph.
 
     The model must be a chain of layers (`keras.Sequential` or a functional
-    model) from `[batch, T, features]` to `[batch, T, units]`: `LIF` layers
-    and `keras.layers.Dense` layers without activation. Each `LIF` layer
-    becomes an `Affine` node (a `Linear` node without bias) holding its
-    weights, followed by a `LIF` node (an `IF` node where `beta = 1`) with
-    `v_leak = 0`, `v_reset = 0` and `tau`, `r` from `to_continuous`; each
-    `Dense` layer becomes an `Affine` (or `Linear`) node. Neuron nodes
+    model) from `[batch, T, features]` to `[batch, T, units]`: `LIF`, `IF`,
+    `LI` and `SynapticLIF` layers and `keras.layers.Dense` layers without
+    activation. Each neuron layer becomes an `Affine` node (a `Linear` node
+    without bias) holding its weights, followed by its neuron node: `LIF`
+    (`IF` where `beta = 1`), `LI` (`I` where `beta = 1`) or `CubaLIF`, with
+    `v_leak = 0`, `v_reset = 0`, and time constants and gains from
+    `to_continuous` (input gain 1, so the weights carry over unchanged). A
+    layer with `units=None` has no weights and exports its neuron node only.
+    Each `Dense` layer becomes an `Affine` (or `Linear`) node. Neuron nodes
     carry `{"dt": dt, "discretization": method}` in their metadata.
+    A layer with `recurrent=True` adds a `Linear` node `"<name>.w_rec"`
+    holding its recurrent kernel, on a cycle `<name> -> <name>.w_rec ->
+    <name>` (snnTorch's `RLeaky` form); the cycle feeds each step's output
+    back into the next step's input. `AdaptiveLIF` (no NIR node has an
+    adaptive threshold) raises a `ValueError`.
 
     NIR neurons reset to `v_reset`, which is `reset="zero"`. Layers with
     `reset="subtract"` raise a `ValueError` unless
@@ -298,9 +403,10 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
             as reset to zero instead of raising. Defaults to False.
 
     Returns:
-        A `nir.NIRGraph` with nodes `"input"`, one or two nodes per layer
+        A `nir.NIRGraph` with nodes `"input"`, one to three nodes per layer
         (named after the layer, weights as `"<name>.affine"` or
-        `"<name>.linear"`), and `"output"`, connected in a chain.
+        `"<name>.linear"`), and `"output"`, connected in a chain (plus the
+        feedback cycles).
 
     Example:
 
@@ -317,11 +423,15 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
     check_bool("approximate_subtract_reset", approximate_subtract_reset)
     features, layers = _chain_layers(model)
     nodes = {"input": nir.Input(input_type=np.array([features]))}
+    chain, cycles = ["input"], []
     for layer in layers:
         exporter = _exporter(layer)
-        for name, node in exporter(
-            layer, dt, method, approximate_subtract_reset
-        ):
+        for entry in exporter(layer, dt, method, approximate_subtract_reset):
+            name, node = entry[:2]
+            if isinstance(entry, _Feedback):
+                cycles += [(entry.target, name), (name, entry.target)]
+            else:
+                chain.append(name)
             if name in nodes or name == "output":
                 raise ValueError(
                     f"to_nir names NIR nodes after the layers, and the node "
@@ -331,10 +441,9 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
             nodes[name] = node
     units = model.outputs[0].shape[-1]
     nodes["output"] = nir.Output(output_type=np.array([units]))
-    names = list(nodes)
-    return nir.NIRGraph(
-        nodes=nodes, edges=list(zip(names[:-1], names[1:], strict=True))
-    )
+    chain.append("output")
+    edges = list(zip(chain[:-1], chain[1:], strict=True)) + cycles
+    return nir.NIRGraph(nodes=nodes, edges=edges)
 
 
 def _exporter(layer):
@@ -344,7 +453,7 @@ def _exporter(layer):
             return exporter
     supported = ", ".join(
         f"{layer_type.__module__}.{layer_type.__name__}"
-        for layer_type, _ in _EXPORTERS
+        for layer_type in (*_NODE_EXPORTERS, keras.layers.Dense)
     )
     raise ValueError(
         f"to_nir cannot export layer '{layer.name}' of type "
@@ -401,35 +510,91 @@ def _check_zero_reset(name, node):
         )
 
 
+def _leaky_step(name, node, tau_field, r_field, dt, method):
+    # One leaky ODE `tau dx/dt = -x + r I` as `x = decay x + gain I`.
+    tau = _array(node, tau_field)
+    decay, gain = discretize(tau, _array(node, r_field), dt=dt, method=method)
+    if np.any(decay <= 0.0):
+        raise ValueError(
+            f"Forward Euler needs dt < {tau_field} (decay = 1 - dt / "
+            f"{tau_field} > 0). Received: node '{name}' with "
+            f"{tau_field}={tau.tolist()}, dt={dt}"
+        )
+    return decay, gain
+
+
+# What a NIR neuron node becomes: a keras_snn layer class, its per-neuron
+# decays (name -> array), thresholds (None for LI) and the input gain and
+# offset: the layer's current is gain * (I + offset), I the node's input.
+_Neurons = collections.namedtuple(
+    "_Neurons", ("layer_class", "decays", "threshold", "gain", "offset")
+)
+
+
 def _import_lif(name, node, dt, method):
     _check_zero_reset(name, node)
-    tau = _array(node, "tau")
-    r = _array(node, "r")
-    beta, gain = discretize(tau, r, dt=dt, method=method)
-    if np.any(beta <= 0.0):
-        raise ValueError(
-            "Forward Euler needs dt < tau (beta = 1 - dt / tau > 0). "
-            f"Received: node '{name}' with tau={tau.tolist()}, dt={dt}"
-        )
+    beta, gain = _leaky_step(name, node, "tau", "r", dt, method)
     # tau dv/dt = (v_leak - v) + r I  equals  -v + r (I + v_leak / r): the
     # leak potential is a constant input current, which the bias carries.
-    offset = _array(node, "v_leak") / r
-    return beta, _array(node, "v_threshold"), gain, offset
+    offset = _array(node, "v_leak") / _array(node, "r")
+    threshold = _array(node, "v_threshold")
+    return _Neurons(LIF, {"beta": beta}, threshold, gain, offset)
 
 
 def _import_if(name, node, dt, method):
     # dv/dt = r I: beta = 1 and gain r dt with either method.
     _check_zero_reset(name, node)
-    r = _array(node, "r")
-    return np.ones_like(r), _array(node, "v_threshold"), r * dt, 0.0
+    gain = _array(node, "r") * dt
+    return _Neurons(IF, {}, _array(node, "v_threshold"), gain, 0.0)
 
 
-# NIR neuron node type -> converter returning (beta, threshold, gain,
-# offset) per neuron. A neuron node follows an Affine or Linear node; the
-# two become one LIF layer with kernel weight.T * gain and bias
-# (bias + offset) * gain. A new neuron type is one entry here.
+def _import_li(name, node, dt, method):
+    beta, gain = _leaky_step(name, node, "tau", "r", dt, method)
+    offset = _array(node, "v_leak") / _array(node, "r")
+    return _Neurons(LI, {"beta": beta}, None, gain, offset)
+
+
+def _import_i(name, node, dt, method):
+    gain = _array(node, "r") * dt
+    return _Neurons(LI, {"beta": np.ones_like(gain)}, None, gain, 0.0)
+
+
+def _import_cuba_lif(name, node, dt, method):
+    # The current J = alpha J + w_in (1 - alpha) I and the membrane
+    # V = beta V + r (1 - beta) J (see `discretize`) are keras_snn's
+    # J' = alpha J' + gain I, V = beta V + J' with J' = r (1 - beta) J.
+    _check_zero_reset(name, node)
+    v_leak = _array(node, "v_leak")
+    if np.any(v_leak != 0.0):
+        # The leak would be a constant current into J' after the first
+        # step, and a different one at the first step (J starts at 0).
+        raise ValueError(
+            "from_nir supports CubaLIF nodes with v_leak = 0 only. "
+            f"Received: node '{name}' with v_leak={v_leak.tolist()}"
+        )
+    alpha, synaptic_gain = _leaky_step(
+        name, node, "tau_syn", "w_in", dt, method
+    )
+    beta, membrane_gain = _leaky_step(name, node, "tau_mem", "r", dt, method)
+    return _Neurons(
+        SynapticLIF,
+        {"alpha": alpha, "beta": beta},
+        _array(node, "v_threshold"),
+        synaptic_gain * membrane_gain,
+        0.0,
+    )
+
+
+# NIR neuron node type -> converter returning `_Neurons`. A neuron node
+# follows an Affine or Linear node, and the two become one layer with kernel
+# weight.T * gain and bias (bias + offset) * gain; or it follows another
+# neuron node (or the input) and becomes a layer with units=None. A new
+# neuron type is one entry here.
 _NEURON_IMPORTERS = {
+    "CubaLIF": _import_cuba_lif,
+    "I": _import_i,
     "IF": _import_if,
+    "LI": _import_li,
     "LIF": _import_lif,
 }
 _WEIGHT_TYPES = ("Affine", "Linear")
@@ -442,48 +607,105 @@ def _uniform(values):
     return bool(np.all(values == values[0]))
 
 
-def _lif_layer(name, weight, bias, neuron):
-    beta, threshold, gain, offset = neuron
-    units = weight.shape[0]
-    if beta.shape != (units,) or threshold.shape != (units,):
-        raise ValueError(
-            f"NIR node '{name}' has parameters for {beta.shape[0]} neurons "
-            f"but follows weights with {units} outputs. Received: "
-            f"weight shape {weight.shape}"
-        )
-    if np.any(threshold <= 0.0):
-        raise ValueError(
-            "keras_snn neurons need a threshold above 0 (their reset "
-            f"potential). Received: node '{name}' with "
-            f"v_threshold={threshold.tolist()}"
-        )
-    use_bias = bias is not None or bool(np.any(offset != 0.0))
-    bias = (np.zeros(units) if bias is None else bias) + offset
-    bias = bias * gain
-    options = {"reset": "zero", "use_bias": use_bias}
-    if _uniform(beta):
-        options["beta"] = float(beta[0])
-    elif np.all(beta < 1.0):
+def _decay_options(name, decay_name, values):
+    if _uniform(values):
+        return {decay_name: float(values[0])}
+    if np.all(values < 1.0):
         # One decay per neuron: the trainable decay holds them.
-        options.update(beta=float(np.max(beta)), trainable_beta=True)
-    else:
-        raise ValueError(
-            "from_nir cannot import neurons that mix beta = 1 and beta < 1 "
-            f"in one node. Received: node '{name}' with beta={beta.tolist()}"
-        )
-    if _uniform(threshold):
-        options["threshold"] = float(threshold[0])
-    else:
-        options["trainable_threshold"] = True
-    layer = LIF(units, name=_layer_name(name), **options)
-    layer.build((None, None, weight.shape[1]))
+        return {
+            decay_name: float(np.max(values)),
+            f"trainable_{decay_name}": True,
+        }
+    raise ValueError(
+        f"from_nir cannot import neurons that mix {decay_name} = 1 and "
+        f"{decay_name} < 1 in one node. Received: node '{name}' with "
+        f"{decay_name}={values.tolist()}"
+    )
+
+
+def _neuron_layer(name, neurons, size, weight=None, bias=None, recurrent=None):
+    # A keras_snn layer for the neuron node `name` of `size` neurons, with
+    # the weights of the Affine or Linear node before it, if any, and the
+    # (weight, bias) of its feedback node, if any.
+    threshold, gain = neurons.threshold, neurons.gain
+    for values in (*neurons.decays.values(), gain, threshold):
+        if values is not None and values.shape != (size,):
+            raise ValueError(
+                f"NIR node '{name}' has parameters for {values.shape[0]} "
+                f"neurons but follows a node with {size} outputs. Received: "
+                f"parameter shape {values.shape}"
+            )
+    offset = np.broadcast_to(neurons.offset, size)
+    options = {}
+    if recurrent is not None:
+        if weight is None:
+            raise ValueError(
+                "from_nir needs an Affine or Linear node before a neuron "
+                "node with recurrent feedback (keras_snn's recurrent layers "
+                f"have input weights). Received: node '{name}'"
+            )
+        if recurrent[0].shape != (size, size):
+            raise ValueError(
+                f"from_nir expects the feedback weights of node '{name}' to "
+                f"be [{size}, {size}]. Received: weight shape "
+                f"{recurrent[0].shape}"
+            )
+        options["recurrent"] = True
+        if recurrent[1] is not None:
+            # The feedback's bias is a constant current, as the input's.
+            offset = offset + recurrent[1]
+    if weight is None:
+        if np.any(offset != 0.0):
+            raise ValueError(
+                "from_nir needs an Affine node before a neuron node with a "
+                "non-zero v_leak, whose bias carries it. Received: node "
+                f"'{name}' with v_leak / r = {offset.tolist()}"
+            )
+        if threshold is None:
+            if not np.allclose(gain, 1.0, rtol=1e-9, atol=0.0):
+                raise ValueError(
+                    "from_nir needs an Affine or Linear node before a leaky "
+                    "integrator whose input gain (see discretize) is not 1, "
+                    f"to hold it. Received: node '{name}' with gain "
+                    f"{gain.tolist()}"
+                )
+        else:
+            # Without weights to hold the gain, the membrane is scaled by
+            # 1 / gain instead: the spikes are the same.
+            threshold = threshold / gain
+    if threshold is not None:
+        if np.any(threshold <= 0.0):
+            raise ValueError(
+                "keras_snn neurons need a threshold above 0 (their reset "
+                f"potential). Received: node '{name}' with "
+                f"v_threshold={neurons.threshold.tolist()}"
+            )
+        options["reset"] = "zero"
+        if _uniform(threshold):
+            options["threshold"] = float(threshold[0])
+        else:
+            options["trainable_threshold"] = True
+    for decay_name, values in neurons.decays.items():
+        options.update(_decay_options(name, decay_name, values))
+    units = None
+    if weight is not None:
+        units = weight.shape[0]
+        options["use_bias"] = bias is not None or bool(np.any(offset != 0.0))
+    layer = neurons.layer_class(units, name=_layer_name(name), **options)
+    layer.build((None, None, size if weight is None else weight.shape[1]))
     cell = layer.cell
-    cell.kernel.assign(weight.T * gain[None, :])
-    if use_bias:
-        cell.bias.assign(bias)
-    if cell.beta_logit is not None:
-        cell.beta_logit.assign(np.log(beta / (1.0 - beta)))
-    if cell.threshold_weight is not None:
+    if weight is not None:
+        cell.kernel.assign(weight.T * gain[None, :])
+        if recurrent is not None:
+            cell.recurrent_kernel.assign(recurrent[0].T * gain[None, :])
+        if cell.bias is not None:
+            bias = np.zeros(units) if bias is None else bias
+            cell.bias.assign((bias + offset) * gain)
+    for decay_name, values in neurons.decays.items():
+        logit = getattr(cell, f"{decay_name}_logit")
+        if logit is not None:
+            logit.assign(np.log(values / (1.0 - values)))
+    if threshold is not None and cell.threshold_weight is not None:
         cell.threshold_weight.assign(threshold)
     return layer
 
@@ -491,6 +713,18 @@ def _lif_layer(name, weight, bias, neuron):
 def _layer_name(node_name):
     # PyTorch rejects "." in parameter names, and Keras "/" in layer names.
     return node_name.replace(".", "_").replace("/", "_")
+
+
+def _weights(name, node):
+    weight = np.asarray(node.weight, np.float64)
+    if weight.ndim != 2:
+        raise ValueError(
+            "from_nir expects 2-D weights [outputs, inputs]. Received: "
+            f"node '{name}' with weight shape {weight.shape}"
+        )
+    if type(node).__name__ == "Affine":
+        return weight, np.asarray(node.bias, np.float64)
+    return weight, None
 
 
 def _dense_layer(name, weight, bias):
@@ -511,7 +745,9 @@ def _chain_nodes(graph):
             raise ValueError(
                 f"from_nir does not support NIR node '{name}' of type "
                 f"{type(node).__name__}. Supported node types: "
-                f"{', '.join(_SUPPORTED_NODES)}."
+                f"{', '.join(_SUPPORTED_NODES)}. Convolution, pooling, "
+                "flatten, delay and nested NIRGraph nodes are not "
+                "supported."
             )
     successors = {name: [] for name in nodes}
     predecessors = {name: [] for name in nodes}
@@ -523,6 +759,20 @@ def _chain_nodes(graph):
             )
         successors[source].append(target)
         predecessors[target].append(source)
+    # A weights node whose only edges are a cycle with a neuron node is
+    # that neuron's recurrent feedback; it leaves the chain.
+    feedback = {}
+    for name, node in nodes.items():
+        if (
+            type(node).__name__ in _WEIGHT_TYPES
+            and len(successors[name]) == 1
+            and predecessors[name] == successors[name]
+            and type(nodes[successors[name][0]]).__name__ in _NEURON_IMPORTERS
+        ):
+            target = successors[name][0]
+            feedback[target] = name
+            successors[target].remove(name)
+            predecessors[target].remove(name)
     inputs = [n for n, node in nodes.items() if type(node).__name__ == "Input"]
     if len(inputs) != 1:
         raise ValueError(
@@ -545,34 +795,45 @@ def _chain_nodes(graph):
                 )
             )
         chain.append(following[0])
-    if len(chain) != len(nodes):
-        unused = sorted(set(nodes) - set(chain))
+    if len(chain) + len(feedback) != len(nodes):
+        unused = sorted(set(nodes) - set(chain) - set(feedback.values()))
         raise ValueError(
             "from_nir supports graphs that are a chain input -> ... -> "
             f"output. Received: nodes {unused} off the chain"
         )
-    return chain
+    return chain, feedback
 
 
 def from_nir(graph, *, dt=None, method=None):
     """Imports a NIR graph as a keras_snn sequence model.
 
     The graph must be a chain `Input -> ... -> Output` of `Affine`,
-    `Linear`, `LIF` and `IF` nodes. Each neuron node follows an `Affine`
-    (or `Linear`) node; the pair becomes one `keras_snn.LIF` layer with
-    `reset="zero"`, decay `beta` and input gain from `discretize`, the
-    gain folded into the kernel and bias, and a non-zero `v_leak` folded
-    into the bias (`I + v_leak / r`). An `Affine` (or `Linear`) node not
-    followed by a neuron becomes a `keras.layers.Dense` layer. Layers are
-    named after the neuron nodes (weights alone: their own node), with
-    `"."` and `"/"` replaced by `"_"`.
+    `Linear`, `LIF`, `IF`, `LI`, `I` and `CubaLIF` nodes. A neuron node
+    after an `Affine` (or `Linear`) node becomes, with it, one layer:
+    `LIF` -> `keras_snn.LIF`, `IF` -> `keras_snn.IF`, `LI` and `I` ->
+    `keras_snn.LI`, `CubaLIF` -> `keras_snn.SynapticLIF`, spiking layers
+    with `reset="zero"`. The decays and the input gain come from
+    `discretize`; the gain is folded into the kernel and bias, and a
+    non-zero `v_leak` of `LIF` and `LI` into the bias (`I + v_leak / r`).
+    A neuron node after the input or after another neuron node becomes a
+    layer with `units=None`; it has no weights to hold the gain, so
+    spiking neurons get the threshold `v_threshold / gain` instead (the
+    same spikes), and leaky integrators must have gain 1 and `v_leak = 0`.
+    A weights node on a cycle with a neuron node (`neuron -> w -> neuron`,
+    as snnTorch exports `RLeaky` and `RSynaptic`) is that layer's recurrent
+    kernel, `recurrent=True`; its bias, if any, joins the input bias.
+    An `Affine` (or `Linear`) node not followed by a neuron becomes a
+    `keras.layers.Dense` layer. Layers are named after the neuron nodes
+    (weights alone: their own node), with `"."` and `"/"` replaced by
+    `"_"`.
 
     Neurons with one `tau` (and one `v_threshold`) per node get a scalar
     `beta` (`threshold`); different values per neuron are held by
     `trainable_beta=True` (`trainable_threshold=True`), with `beta` exact
-    up to the float rounding of `sigmoid(logit(beta))`. Non-zero
-    `v_reset` cannot be expressed and raises a `ValueError`, as does a node
-    type outside the supported list. The layers use keras_snn's default
+    up to the float rounding of `sigmoid(logit(beta))`; likewise `alpha`
+    for `tau_syn`. Non-zero `v_reset`, and non-zero `v_leak` in `CubaLIF`,
+    cannot be expressed and raise a `ValueError`, as does a node type
+    outside the supported list. The layers use keras_snn's default
     surrogate gradient, since NIR stores none.
 
     Args:
@@ -605,7 +866,7 @@ def from_nir(graph, *, dt=None, method=None):
         dt = check_positive_number("dt", dt)
     if method is not None:
         check_choice("method", method, METHODS)
-    chain = _chain_nodes(graph)
+    chain, feedback = _chain_nodes(graph)
     nodes = graph.nodes
     features = np.asarray(nodes[chain[0]].input_type["input"]).reshape(-1)
     if features.shape != (1,):
@@ -613,33 +874,34 @@ def from_nir(graph, *, dt=None, method=None):
             "from_nir expects a graph with vector inputs [features]. "
             f"Received: Input node '{chain[0]}' of shape {features.tolist()}"
         )
-    layers = [keras.Input((None, int(features[0])))]
+    size = int(features[0])
+    layers = [keras.Input((None, size))]
     position = 1
     while position < len(chain) - 1:
         name = chain[position]
         node = nodes[name]
-        kind = type(node).__name__
-        if kind not in _WEIGHT_TYPES:
-            raise ValueError(
-                "from_nir needs each neuron node to follow an Affine or "
-                f"Linear node that holds its weights. Received: node "
-                f"'{name}' of type {kind} after node '{chain[position - 1]}'"
-            )
-        weight = np.asarray(node.weight, np.float64)
-        if weight.ndim != 2:
-            raise ValueError(
-                "from_nir expects 2-D weights [outputs, inputs]. Received: "
-                f"node '{name}' with weight shape {weight.shape}"
-            )
-        bias = np.asarray(node.bias, np.float64) if kind == "Affine" else None
-        following = chain[position + 1]
-        importer = _NEURON_IMPORTERS.get(type(nodes[following]).__name__)
-        if importer is None:
-            layers.append(_dense_layer(name, weight, bias))
+        weight = bias = None
+        if type(node).__name__ in _WEIGHT_TYPES:
+            weight, bias = _weights(name, node)
             position += 1
-            continue
-        step, scheme = _discretization(following, nodes[following], dt, method)
-        neuron = importer(following, nodes[following], step, scheme)
-        layers.append(_lif_layer(following, weight, bias, neuron))
-        position += 2
+            neuron_name = chain[position]
+            if type(nodes[neuron_name]).__name__ not in _NEURON_IMPORTERS:
+                layers.append(_dense_layer(name, weight, bias))
+                size = weight.shape[0]
+                continue
+            name, node = neuron_name, nodes[neuron_name]
+        # A neuron node, after weights or alone (a layer with units=None).
+        step, scheme = _discretization(name, node, dt, method)
+        neurons = _NEURON_IMPORTERS[type(node).__name__](
+            name, node, step, scheme
+        )
+        if weight is not None:
+            size = weight.shape[0]
+        recurrent = None
+        if name in feedback:
+            recurrent = _weights(feedback[name], nodes[feedback[name]])
+        layers.append(
+            _neuron_layer(name, neurons, size, weight, bias, recurrent)
+        )
+        position += 1
     return keras.Sequential(layers, name="from_nir")

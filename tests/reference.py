@@ -132,13 +132,22 @@ def lif_bptt(
 def nir_chain(graph, x_seq, dt, method):
     """Simulates a NIR graph that is a chain, on `x_seq [batch, T, in]`.
 
-    Steps NIR's ODEs directly: `tau dv/dt = (v_leak - v) + r I` for LIF
-    nodes, `dv/dt = r I` for IF nodes, with the input held over each step
-    of length `dt`: exactly (`method="exact"`) or by forward Euler. A
-    neuron fires where `v > v_threshold` and then sets `v = v_reset`.
-    Returns the output `[batch, T, out]`.
+    Steps NIR's ODEs directly: `tau dv/dt = (v_leak - v) + r I` for LIF and
+    LI nodes, `dv/dt = r I` for IF and I nodes, with the input held over
+    each step of length `dt`: exactly (`method="exact"`) or by forward
+    Euler. CubaLIF nodes first step their current, `tau_syn dJ/dt = -J +
+    w_in I`, then the membrane with `tau_mem dv/dt = (v_leak - v) + r J`
+    and the new `J` held over the step. A spiking neuron fires where
+    `v > v_threshold` and then sets `v = v_reset`. A cycle through a
+    weights node adds the neuron's previous output, through those weights,
+    to its input (zero at the first step). Returns the output
+    `[batch, T, out]`: spikes, or the membrane of LI and I nodes.
     """
-    following = dict(graph.edges)
+    edges = set(graph.edges)
+    # A cycle `neuron -> w -> neuron` feeds the neuron's output of the
+    # previous step back through the weights node w.
+    feedback = {a: b for a, b in edges if (b, a) in edges}
+    following = {a: b for a, b in edges if (b, a) not in edges}
     name = next(n for n, node in graph.nodes.items() if _kind(node) == "Input")
     signal = np.asarray(x_seq, np.float64)
     while _kind(graph.nodes[name]) != "Output":
@@ -146,11 +155,17 @@ def nir_chain(graph, x_seq, dt, method):
         node = graph.nodes[name]
         kind = _kind(node)
         if kind in ("Affine", "Linear"):
-            signal = signal @ np.asarray(node.weight, np.float64).T
-            if kind == "Affine":
-                signal = signal + np.asarray(node.bias, np.float64)
-        elif kind in ("LIF", "IF"):
-            signal = _nir_neurons(node, kind, signal, dt, method)
+            signal = _weights(node, signal)
+        elif kind in ("LIF", "IF", "LI", "I", "CubaLIF"):
+            loop = graph.nodes[feedback[name]] if name in feedback else None
+            signal = _nir_neurons(node, kind, signal, dt, method, loop)
+    return signal
+
+
+def _weights(node, signal):
+    signal = signal @ np.asarray(node.weight, np.float64).T
+    if _kind(node) == "Affine":
+        signal = signal + np.asarray(node.bias, np.float64)
     return signal
 
 
@@ -158,27 +173,47 @@ def _kind(node):
     return type(node).__name__
 
 
-def _nir_neurons(node, kind, currents, dt, method):
+def _leaky_ode(x, tau, target, dt, method):
+    # One step of `tau dx/dt = target - x`, target held over the step.
+    if method == "exact":
+        return target + (x - target) * np.exp(-dt / tau)
+    return x + dt / tau * (target - x)
+
+
+def _nir_neurons(node, kind, currents, dt, method, recurrent=None):
     params = {
         key: np.asarray(getattr(node, key), np.float64)
-        for key in ("tau", "r", "v_leak", "v_threshold", "v_reset")
+        for key in ("tau", "tau_syn", "tau_mem", "r", "w_in", "v_leak")
+        + ("v_threshold", "v_reset")
         if hasattr(node, key)
     }
     v = np.zeros(currents.shape[::2])
-    spikes = np.zeros_like(currents)
-    for t in range(currents.shape[1]):
-        drive = params["r"] * currents[:, t]
-        if kind == "IF":
-            v = v + dt * drive
-        elif method == "exact":
-            target = params["v_leak"] + drive
-            v = target + (v - target) * np.exp(-dt / params["tau"])
+    j = np.zeros_like(v)
+    # outputs[:, t + 1] is step t's output; outputs[:, 0] = 0 is fed back
+    # at the first step.
+    batch, steps, units = currents.shape
+    outputs = np.zeros((batch, steps + 1, units))
+    for t in range(steps):
+        current = currents[:, t]
+        if recurrent is not None:
+            current = current + _weights(recurrent, outputs[:, t])
+        if kind in ("IF", "I"):
+            v = v + dt * params["r"] * current
+        elif kind == "CubaLIF":
+            drive = params["w_in"] * current
+            j = _leaky_ode(j, params["tau_syn"], drive, dt, method)
+            target = params["v_leak"] + params["r"] * j
+            v = _leaky_ode(v, params["tau_mem"], target, dt, method)
         else:
-            v = v + dt / params["tau"] * (params["v_leak"] - v + drive)
+            target = params["v_leak"] + params["r"] * current
+            v = _leaky_ode(v, params["tau"], target, dt, method)
+        if kind in ("LI", "I"):
+            outputs[:, t + 1] = v
+            continue
         s = spike(v - params["v_threshold"])
         v = np.where(s > 0, params["v_reset"], v)
-        spikes[:, t] = s
-    return spikes
+        outputs[:, t + 1] = s
+    return outputs[:, 1:]
 
 
 # The other neuron models, from the equations in docs/neurons.md. Every

@@ -270,7 +270,7 @@ def test_if_node_imports_and_exports():
     spikes = to_numpy(model(X))
     np.testing.assert_array_equal(spikes, expected)
     assert 0.1 < spike_fraction(expected) < 0.9
-    assert model.layers[0].beta == 1.0
+    assert type(model.layers[0]) is keras_snn.IF
     exported = snn_nir.to_nir(model, dt=0.25)
     node = exported.nodes["neurons"]
     assert type(node).__name__ == "IF"
@@ -333,16 +333,17 @@ def test_discretize_and_to_continuous():
 
 
 def test_unsupported_node_names_its_type_and_the_supported_ones():
-    neuron = nir.CubaLIF(
+    neuron = nir.CubaLI(
         tau_syn=np.ones(UNITS),
         tau_mem=np.ones(UNITS),
         r=np.ones(UNITS),
         v_leak=np.zeros(UNITS),
-        v_threshold=np.ones(UNITS),
     )
-    with pytest.raises(ValueError, match="'neurons' of type CubaLIF") as info:
+    with pytest.raises(ValueError, match="'neurons' of type CubaLI\\.") as info:
         snn_nir.from_nir(hand_graph(neuron), dt=1.0, method="exact")
-    assert "Affine, IF, Input, LIF, Linear, Output" in str(info.value)
+    message = str(info.value)
+    assert "CubaLIF, I, IF, Input, LI, LIF, Linear, Output." in message
+    assert "Affine" in message and "Convolution" in message
 
 
 def lif_node(**changes):
@@ -362,19 +363,6 @@ def test_branching_graph_raises():
     graph.nodes["extra"] = nir.Output(output_type=np.array([UNITS]))
     graph.edges.append(("weights", "extra"))
     with pytest.raises(ValueError, match="chain input -> ... -> output"):
-        snn_nir.from_nir(graph, dt=1.0, method="exact")
-
-
-def test_neuron_without_weights_raises():
-    graph = hand_graph(lif_node())
-    graph.nodes["second"] = lif_node()
-    graph.edges = [
-        ("input", "weights"),
-        ("weights", "neurons"),
-        ("neurons", "second"),
-        ("second", "output"),
-    ]
-    with pytest.raises(ValueError, match="node 'second' of type LIF"):
         snn_nir.from_nir(graph, dt=1.0, method="exact")
 
 
@@ -433,8 +421,13 @@ def test_build_model_raises():
 def test_unsupported_layer_raises():
     model = keras_model()
     model.add(keras_snn.RateDecoding(name="rates"))
-    with pytest.raises(ValueError, match="'rates' of type RateDecoding"):
+    with pytest.raises(
+        ValueError, match="'rates' of type RateDecoding"
+    ) as info:
         snn_nir.to_nir(model)
+    supported = str(info.value).split("Supported layer types: ")[1]
+    names = [name.split(".")[-1] for name in supported.rstrip(".").split(", ")]
+    assert names == ["LIF", "IF", "LI", "SynapticLIF", "Dense"]
 
 
 def test_dense_with_activation_raises():
@@ -543,7 +536,7 @@ def test_neuron_count_mismatch_raises():
         edges=graph.edges,
         type_check=False,
     )
-    with pytest.raises(ValueError, match="3 neurons but follows weights"):
+    with pytest.raises(ValueError, match="3 neurons but follows a node with 4"):
         snn_nir.from_nir(graph, dt=0.5, method="exact")
 
 
@@ -573,3 +566,471 @@ def test_snntorch_subtract_reset_differs_as_documented():
     graph = export_to_nir(net, torch.zeros(1, FEATURES), ignore_dims=[0])
     lif = next(n for n in graph.nodes.values() if type(n).__name__ == "LIF")
     np.testing.assert_array_equal(lif.v_reset, 0.0)
+
+
+# The other neuron models: IF, LI, CubaLIF, weightless layers.
+
+
+def sequential(*layers, features=FEATURES):
+    return keras.Sequential([keras.Input((None, features)), *layers])
+
+
+def set_weights(layer, scale=1.0, shift=0.4):
+    kernel = layer.cell.kernel
+    shape = tuple(kernel.shape)
+    kernel.assign(RNG.normal(shift, 0.5, size=shape) * scale)
+    if layer.cell.bias is not None:
+        layer.cell.bias.assign(RNG.normal(0.0, 0.1, size=(shape[1],)))
+
+
+@pytest.mark.parametrize("layer_type", ["IF", "LIF"])
+def test_if_layer_and_leak_free_lif_export_to_if_nodes(layer_type):
+    if layer_type == "IF":
+        layer = keras_snn.IF(UNITS, threshold=2.0, reset="zero", name="if1")
+    else:
+        layer = keras_snn.LIF(
+            UNITS, beta=1.0, threshold=2.0, reset="zero", name="if1"
+        )
+    model = sequential(layer)
+    set_weights(layer, scale=0.5)
+    graph = snn_nir.to_nir(model, dt=0.5)
+    node = graph.nodes["if1"]
+    assert type(node).__name__ == "IF"
+    np.testing.assert_allclose(node.r, np.full(UNITS, 2.0))
+    spikes = to_numpy(model(X))
+    np.testing.assert_array_equal(
+        reference.nir_chain(graph, X, 0.5, "exact"), spikes
+    )
+    assert 0.1 < spike_fraction(spikes) < 0.9
+    imported = snn_nir.from_nir(graph)
+    assert type(imported.layers[0]) is keras_snn.IF
+    assert imported.layers[0].threshold == 2.0
+    np.testing.assert_array_equal(to_numpy(imported(X)), spikes)
+
+
+def li_node(per_neuron, v_leak=0.2):
+    tau = np.array([2.0, 3.0, 4.0, 1.5]) if per_neuron else np.full(4, 2.5)
+    return nir.LI(tau=tau, r=np.full(UNITS, 1.7), v_leak=np.full(UNITS, v_leak))
+
+
+@pytest.mark.parametrize("method", ["exact", "euler"])
+@pytest.mark.parametrize("per_neuron", [False, True])
+def test_li_node_matches_the_ode(method, per_neuron):
+    graph = hand_graph(li_node(per_neuron))
+    model = snn_nir.from_nir(graph, dt=0.5, method=method)
+    layer = model.layers[0]
+    assert type(layer) is keras_snn.LI
+    assert layer.trainable_beta is per_neuron
+    expected = reference.nir_chain(graph, X, 0.5, method)
+    np.testing.assert_allclose(
+        to_numpy(model(X)), expected, rtol=2e-5, atol=1e-5
+    )
+    other = "euler" if method == "exact" else "exact"
+    assert (
+        np.max(np.abs(reference.nir_chain(graph, X, 0.5, other) - expected))
+        > 1e-3
+    )
+    # Exported again: v_leak sits in the bias, the membrane stays.
+    exported = snn_nir.to_nir(model, dt=0.5, method=method)
+    node = exported.nodes["neurons"]
+    assert type(node).__name__ == "LI"
+    np.testing.assert_array_equal(node.v_leak, 0.0)
+    np.testing.assert_allclose(node.tau, graph.nodes["neurons"].tau, rtol=1e-6)
+    np.testing.assert_allclose(
+        reference.nir_chain(exported, X, 0.5, method),
+        expected,
+        rtol=2e-5,
+        atol=1e-5,
+    )
+
+
+def test_integrator_node_is_an_li_layer_without_leak():
+    graph = hand_graph(nir.I(r=np.full(UNITS, 3.0)))
+    model = snn_nir.from_nir(graph, dt=0.5, method="exact")
+    layer = model.layers[0]
+    assert type(layer) is keras_snn.LI and layer.beta == 1.0
+    expected = reference.nir_chain(graph, X, 0.5, "euler")
+    np.testing.assert_allclose(
+        to_numpy(model(X)), expected, rtol=2e-5, atol=1e-5
+    )
+    exported = snn_nir.to_nir(model, dt=0.5).nodes["neurons"]
+    assert type(exported).__name__ == "I"
+    np.testing.assert_allclose(exported.r, np.full(UNITS, 2.0))
+
+
+def cuba_node(per_neuron, **changes):
+    params = {
+        "tau_syn": np.array([2.0, 1.5, 3.0, 2.5])
+        if per_neuron
+        else np.full(UNITS, 2.0),
+        "tau_mem": np.array([3.0, 4.0, 2.5, 5.0])
+        if per_neuron
+        else np.full(UNITS, 4.0),
+        "r": np.full(UNITS, 3.0),
+        "v_leak": np.zeros(UNITS),
+        "v_threshold": np.array([0.8, 0.9, 1.0, 1.1])
+        if per_neuron
+        else np.full(UNITS, 0.9),
+        "w_in": np.full(UNITS, 0.8),
+        **changes,
+    }
+    return nir.CubaLIF(**params)
+
+
+@pytest.mark.parametrize("method", ["exact", "euler"])
+@pytest.mark.parametrize("per_neuron", [False, True])
+def test_cuba_lif_node_matches_the_ode(method, per_neuron):
+    graph = hand_graph(cuba_node(per_neuron))
+    model = snn_nir.from_nir(graph, dt=0.5, method=method)
+    layer = model.layers[0]
+    assert type(layer) is keras_snn.SynapticLIF
+    assert layer.trainable_alpha is per_neuron
+    assert layer.trainable_beta is per_neuron
+    assert layer.reset == "zero"
+    expected = reference.nir_chain(graph, X, 0.5, method)
+    np.testing.assert_array_equal(to_numpy(model(X)), expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+    other = "euler" if method == "exact" else "exact"
+    assert not np.array_equal(
+        reference.nir_chain(graph, X, 0.5, other), expected
+    )
+    if not per_neuron:
+        decay = np.exp if method == "exact" else lambda x: 1.0 + x
+        assert layer.alpha == pytest.approx(decay(-0.5 / 2.0), abs=1e-12)
+        assert layer.beta == pytest.approx(decay(-0.5 / 4.0), abs=1e-12)
+    # Exported again: the same taus, gain 1 (r and w_in), the same spikes.
+    exported = snn_nir.to_nir(model, dt=0.5, method=method)
+    node = exported.nodes["neurons"]
+    assert type(node).__name__ == "CubaLIF"
+    original = graph.nodes["neurons"]
+    np.testing.assert_allclose(node.tau_syn, original.tau_syn, rtol=1e-6)
+    np.testing.assert_allclose(node.tau_mem, original.tau_mem, rtol=1e-6)
+    alpha, gain_syn = snn_nir.discretize(
+        node.tau_syn, node.w_in, dt=0.5, method=method
+    )
+    beta, gain_mem = snn_nir.discretize(
+        node.tau_mem, node.r, dt=0.5, method=method
+    )
+    np.testing.assert_allclose(gain_syn * gain_mem, 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(
+        reference.nir_chain(exported, X, 0.5, method), expected
+    )
+
+
+def test_cuba_lif_exact_is_not_the_exact_2d_solution():
+    # docs/nir.md: "exact" holds the new current over the membrane's step.
+    # The exact solution of the coupled ODEs lets the current decay within
+    # the step, and gives another membrane.
+    tau_syn, tau_mem, dt, w_in, r = 2.0, 4.0, 0.5, 0.8, 3.0
+    a, b = np.exp(-dt / tau_syn), np.exp(-dt / tau_mem)
+    current = 1.0
+    j_new = a * 0.0 + (1 - a) * w_in * current
+    ours = (1 - b) * r * j_new
+    # v(dt) from v = j = 0 under a constant input, solved in closed form.
+    k = tau_syn / (tau_syn - tau_mem) * (a - b)
+    exact = r * w_in * current * ((1 - b) - k)
+    assert abs(ours - exact) > 1e-3
+
+
+def test_cuba_lif_with_a_leak_raises():
+    graph = hand_graph(cuba_node(False, v_leak=np.full(UNITS, 0.1)))
+    with pytest.raises(ValueError, match="v_leak=\\[0.1, 0.1, 0.1, 0.1\\]"):
+        snn_nir.from_nir(graph, dt=0.5, method="exact")
+
+
+def test_cuba_lif_euler_step_longer_than_tau_syn_raises():
+    graph = hand_graph(cuba_node(False))
+    with pytest.raises(ValueError, match="dt < tau_syn"):
+        snn_nir.from_nir(graph, dt=2.5, method="euler")
+
+
+def test_synaptic_layer_with_alpha_1_raises():
+    layer = keras_snn.SynapticLIF(
+        UNITS, alpha=1.0, beta=0.9, reset="zero", name="syn"
+    )
+    with pytest.raises(ValueError, match="alpha=\\[1.0, 1.0"):
+        snn_nir.to_nir(sequential(layer))
+
+
+def synaptic_net(reset_delay):
+    net = torch.nn.Sequential(
+        torch.nn.Linear(FEATURES, UNITS),
+        snntorch.Synaptic(
+            alpha=torch.full((UNITS,), 0.7),
+            beta=torch.full((UNITS,), 0.85),
+            threshold=torch.full((UNITS,), 1.5),
+            reset_mechanism="zero",
+            reset_delay=reset_delay,
+            init_hidden=True,
+        ),
+    )
+    with torch.no_grad():
+        net[0].weight.copy_(torch.from_numpy(W1[:, :UNITS].T * 0.6))
+        net[0].bias.copy_(torch.from_numpy(B1[:UNITS]))
+    return net
+
+
+def test_snntorch_synaptic_export_imports_with_the_same_spikes():
+    net = synaptic_net(reset_delay=False)
+    expected = run_torch(net, X)
+    graph = export_to_nir(net, torch.zeros(1, FEATURES), ignore_dims=[0])
+    assert "CubaLIF" in [type(n).__name__ for n in graph.nodes.values()]
+    model = snn_nir.from_nir(graph, **snn_nir.SNNTORCH)
+    layer = model.layers[0]
+    assert type(layer) is keras_snn.SynapticLIF
+    assert layer.alpha == pytest.approx(0.7, abs=1e-6)
+    assert layer.beta == pytest.approx(0.85, abs=1e-6)
+    np.testing.assert_array_equal(to_numpy(model(X)), expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+
+
+def test_snntorch_synaptic_zero_reset_with_delay_differs_as_documented():
+    # docs/nir.md: with reset_delay=True (snnTorch's default) Synaptic's
+    # zero reset sets the whole membrane of the step after a spike to 0.
+    delayed = run_torch(synaptic_net(reset_delay=True), X)
+    now = run_torch(synaptic_net(reset_delay=False), X)
+    assert not np.array_equal(delayed, now)
+    currents = X @ (W1[:, :UNITS] * 0.6) + B1[:UNITS]
+    j = v = previous = np.zeros((BATCH, UNITS))
+    expected = np.zeros_like(delayed)
+    for t in range(STEPS):
+        j = 0.7 * j + currents[:, t]
+        v = (0.85 * v + j) * (1.0 - previous)
+        previous = expected[:, t] = reference.spike(v - 1.5)
+    np.testing.assert_array_equal(delayed, expected)
+
+
+def test_synaptic_export_runs_in_snntorch_with_the_same_spikes():
+    layer = keras_snn.SynapticLIF(
+        UNITS, alpha=0.7, beta=0.85, threshold=1.5, reset="zero", name="syn"
+    )
+    model = sequential(layer)
+    layer.cell.kernel.assign(W1[:, :UNITS] * 0.6)
+    layer.cell.bias.assign(B1[:UNITS])
+    spikes = to_numpy(model(X))
+    graph = snn_nir.to_nir(model, **snn_nir.SNNTORCH)
+    node = graph.nodes["syn"]
+    # snnTorch: tau = dt / (1 - decay), r = tau_mem / dt, w_in = tau_syn / dt.
+    np.testing.assert_allclose(node.tau_syn, np.full(UNITS, 1e-4 / 0.3))
+    np.testing.assert_allclose(node.w_in, node.tau_syn / 1e-4)
+    np.testing.assert_allclose(node.r, node.tau_mem / 1e-4)
+    module = import_from_nir(graph)
+    np.testing.assert_array_equal(
+        run_torch(module, X, stateful_call=True), spikes
+    )
+    assert 0.1 < spike_fraction(spikes) < 0.9
+    expected = reference.nir_chain(graph, X, 1e-4, "euler")
+    np.testing.assert_array_equal(spikes, expected)
+
+
+def test_weightless_layers_export_only_neuron_nodes():
+    dense = keras.layers.Dense(HIDDEN, name="dense")
+    model = sequential(
+        dense,
+        keras_snn.LIF(beta=0.8, threshold=0.6, reset="zero", name="lif"),
+        keras.layers.Dense(UNITS, name="readout"),
+        keras_snn.LI(tau=3.0, name="li"),
+    )
+    dense.kernel.assign(W1)
+    dense.bias.assign(B1)
+    model.layers[2].kernel.assign(W2)
+    graph = snn_nir.to_nir(model, dt=0.5)
+    kinds = [type(node).__name__ for node in graph.nodes.values()]
+    assert kinds == ["Input", "Affine", "LIF", "Affine", "LI", "Output"]
+    assert list(graph.nodes) == [
+        "input", "dense", "lif", "readout", "li", "output"
+    ]  # fmt: skip
+    expected = to_numpy(model(X))
+    np.testing.assert_allclose(
+        reference.nir_chain(graph, X, 0.5, "exact"),
+        expected,
+        rtol=2e-5,
+        atol=1e-5,
+    )
+    hidden = to_numpy(model.layers[1](model.layers[0](X)))
+    assert 0.1 < spike_fraction(hidden) < 0.9
+    # Imported back, each Affine node and the neurons after it are one
+    # layer with weights.
+    imported = snn_nir.from_nir(graph)
+    assert [type(layer).__name__ for layer in imported.layers] == ["LIF", "LI"]
+    assert [layer.units for layer in imported.layers] == [HIDDEN, UNITS]
+    np.testing.assert_allclose(
+        to_numpy(imported(X)), expected, rtol=2e-5, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("kind", ["LIF", "IF", "CubaLIF"])
+def test_neuron_node_without_weights_scales_its_threshold(kind):
+    threshold = np.array([0.8, 0.9, 1.0, 1.1])
+    if kind == "LIF":
+        neuron = lif_node(r=np.full(UNITS, 1.7), v_threshold=threshold)
+    elif kind == "IF":
+        neuron = nir.IF(r=np.full(UNITS, 0.8), v_threshold=threshold)
+    else:
+        neuron = cuba_node(False, v_threshold=threshold)
+    graph = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([UNITS])),
+            "neurons": neuron,
+            "output": nir.Output(output_type=np.array([UNITS])),
+        },
+        edges=[("input", "neurons"), ("neurons", "output")],
+    )
+    model = snn_nir.from_nir(graph, dt=0.5, method="exact")
+    layer = model.layers[0]
+    assert layer.units is None and layer.cell.kernel is None
+    assert layer.trainable_threshold
+    gain = 1.7 * (1.0 - np.exp(-0.25)) if kind == "LIF" else None
+    if gain is not None:
+        np.testing.assert_allclose(
+            to_numpy(layer.cell.threshold_weight.value),
+            threshold / gain,
+            rtol=1e-6,
+        )
+    x = 2.0 * X[..., :UNITS]
+    expected = reference.nir_chain(graph, x, 0.5, "exact")
+    np.testing.assert_array_equal(to_numpy(model(x)), expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+
+
+def test_weightless_leaky_integrator_needs_unit_gain():
+    graph = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([UNITS])),
+            "neurons": li_node(False, v_leak=0.0),
+            "output": nir.Output(output_type=np.array([UNITS])),
+        },
+        edges=[("input", "neurons"), ("neurons", "output")],
+    )
+    with pytest.raises(ValueError, match="input gain"):
+        snn_nir.from_nir(graph, dt=0.5, method="exact")
+    graph.nodes["neurons"] = li_node(False, v_leak=0.2)
+    with pytest.raises(ValueError, match="non-zero v_leak"):
+        snn_nir.from_nir(graph, dt=0.5, method="exact")
+
+
+def test_adaptive_lif_cannot_be_expressed():
+    layer = keras_snn.AdaptiveLIF(UNITS, reset="zero", name="alif")
+    with pytest.raises(ValueError, match="cannot express AdaptiveLIF"):
+        snn_nir.to_nir(sequential(layer))
+
+
+# Recurrent layers: a cycle through a Linear node.
+
+RECURRENT = RNG.normal(-0.1, 0.4, size=(UNITS, UNITS)).astype(np.float32)
+
+
+def recurrent_model(layer_type):
+    options = {"threshold": 1.2, "reset": "zero", "recurrent": True}
+    if layer_type == "SynapticLIF":
+        layer = keras_snn.SynapticLIF(
+            UNITS, alpha=0.6, beta=0.8, name="rec", **options
+        )
+    else:
+        layer = keras_snn.LIF(UNITS, beta=0.85, name="rec", **options)
+    model = sequential(layer)
+    layer.cell.kernel.assign(W1[:, :UNITS])
+    layer.cell.bias.assign(B1[:UNITS])
+    layer.cell.recurrent_kernel.assign(RECURRENT)
+    return model
+
+
+@pytest.mark.parametrize("layer_type", ["LIF", "SynapticLIF"])
+def test_recurrent_layer_exports_a_feedback_cycle(layer_type, tmp_path):
+    model = recurrent_model(layer_type)
+    spikes = to_numpy(model(X))
+    assert 0.1 < spike_fraction(spikes) < 0.9
+    graph = snn_nir.to_nir(model, dt=0.5)
+    assert sorted(graph.edges) == [
+        ("input", "rec.affine"),
+        ("rec", "output"),
+        ("rec", "rec.w_rec"),
+        ("rec.affine", "rec"),
+        ("rec.w_rec", "rec"),
+    ]
+    np.testing.assert_array_equal(graph.nodes["rec.w_rec"].weight, RECURRENT.T)
+    np.testing.assert_array_equal(
+        reference.nir_chain(graph, X, 0.5, "exact"), spikes
+    )
+    # The feedback matters: without it the spikes differ.
+    assert not np.array_equal(
+        reference.nir_chain(graph_without_feedback(graph), X, 0.5, "exact"),
+        spikes,
+    )
+    kernel = snn_nir.from_nir(graph).layers[0].cell.recurrent_kernel
+    np.testing.assert_allclose(to_numpy(kernel.value), RECURRENT, rtol=1e-6)
+    nir.write(tmp_path / "rec.nir", graph)
+    imported = snn_nir.from_nir(nir.read(tmp_path / "rec.nir"))
+    assert imported.layers[0].recurrent
+    np.testing.assert_array_equal(to_numpy(imported(X)), spikes)
+
+
+def graph_without_feedback(graph):
+    nodes = {k: v for k, v in graph.nodes.items() if not k.endswith("w_rec")}
+    edges = [edge for edge in graph.edges if set(edge) <= set(nodes)]
+    return nir.NIRGraph(nodes=nodes, edges=edges)
+
+
+def test_feedback_bias_and_gain_import():
+    graph = hand_graph(lif_node(r=np.full(UNITS, 1.7)))
+    graph.nodes["w_rec"] = nir.Affine(
+        weight=RECURRENT.T.astype(np.float64), bias=np.full(UNITS, -0.2)
+    )
+    graph.edges += [("neurons", "w_rec"), ("w_rec", "neurons")]
+    model = snn_nir.from_nir(graph, dt=0.5, method="euler")
+    expected = reference.nir_chain(graph, X, 0.5, "euler")
+    np.testing.assert_array_equal(to_numpy(model(X)), expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
+    assert not np.array_equal(
+        reference.nir_chain(graph_without_feedback(graph), X, 0.5, "euler"),
+        expected,
+    )
+
+
+def test_feedback_into_a_neuron_node_without_weights_raises():
+    graph = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([UNITS])),
+            "neurons": lif_node(),
+            "w_rec": nir.Linear(weight=np.eye(UNITS)),
+            "output": nir.Output(output_type=np.array([UNITS])),
+        },
+        edges=[
+            ("input", "neurons"),
+            ("neurons", "w_rec"),
+            ("w_rec", "neurons"),
+            ("neurons", "output"),
+        ],
+    )
+    with pytest.raises(ValueError, match="recurrent feedback"):
+        snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def rleaky_net():
+    net = torch.nn.Sequential(
+        torch.nn.Linear(FEATURES, UNITS),
+        snntorch.RLeaky(
+            beta=torch.full((UNITS,), 0.85),
+            threshold=torch.full((UNITS,), 1.2),
+            linear_features=UNITS,
+            reset_mechanism="zero",
+            reset_delay=False,
+            init_hidden=True,
+        ),
+    )
+    with torch.no_grad():
+        net[0].weight.copy_(torch.from_numpy(W1[:, :UNITS].T))
+        net[0].bias.copy_(torch.from_numpy(B1[:UNITS]))
+        net[1].recurrent.weight.copy_(torch.from_numpy(RECURRENT.T))
+        net[1].recurrent.bias.fill_(-0.1)
+    return net
+
+
+def test_snntorch_rleaky_export_imports_with_the_same_spikes():
+    net = rleaky_net()
+    expected = run_torch(net, X)
+    graph = export_to_nir(net, torch.zeros(1, FEATURES), ignore_dims=[0])
+    model = snn_nir.from_nir(graph, **snn_nir.SNNTORCH)
+    assert model.layers[0].recurrent
+    np.testing.assert_array_equal(to_numpy(model(X)), expected)
+    assert 0.1 < spike_fraction(expected) < 0.9
