@@ -439,7 +439,8 @@ def _kind(layer):
         )
         rank = len(layer.input.shape)
         if list(axes) in ([-1], [rank - 1]):
-            return "per_step"
+            # Built for [batch, time, ...]: run on a one-step sequence.
+            return "one_step_sequence"
     raise ValueError(
         f"streaming_model cannot convert layer {layer.name!r} "
         f"({type(layer).__name__}) to a single timestep. Supported: RNN "
@@ -451,6 +452,11 @@ def _kind(layer):
 
 
 def _state_shapes(cell):
+    # keras_snn's neuron cells know their whole state shape (several axes
+    # for convolutional or weightless layers); other cells give sizes.
+    shape = getattr(cell, "state_shape", None)
+    if shape is not None:
+        return [tuple(shape)] * cell.num_states
     sizes = cell.state_size
     sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
     return [tuple(s) if isinstance(s, (list, tuple)) else (s,) for s in sizes]
@@ -488,6 +494,8 @@ class _StreamingStep(keras.layers.Layer):
                 x = layer.layer(x, training=False)
             elif kind == "per_step":
                 x = layer(x, training=False)
+            elif kind == "one_step_sequence":
+                x = layer(keras.ops.expand_dims(x, 1), training=False)[:, 0]
         return [x, *new_states]
 
 

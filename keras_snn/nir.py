@@ -513,7 +513,15 @@ def _check_zero_reset(name, node):
 def _leaky_step(name, node, tau_field, r_field, dt, method):
     # One leaky ODE `tau dx/dt = -x + r I` as `x = decay x + gain I`.
     tau = _array(node, tau_field)
-    decay, gain = discretize(tau, _array(node, r_field), dt=dt, method=method)
+    r = _array(node, r_field)
+    if np.any(r == 0.0):
+        raise ValueError(
+            f"from_nir needs a non-zero {r_field}: with {r_field} = 0 no "
+            f"input reaches the neuron (and v_leak / {r_field} is "
+            f"undefined). Received: node '{name}' with "
+            f"{r_field}={r.tolist()}"
+        )
+    decay, gain = discretize(tau, r, dt=dt, method=method)
     if np.any(decay <= 0.0):
         raise ValueError(
             f"Forward Euler needs dt < {tau_field} (decay = 1 - dt / "
@@ -670,6 +678,12 @@ def _neuron_layer(name, neurons, size, weight=None, bias=None, recurrent=None):
                     f"{gain.tolist()}"
                 )
         else:
+            if np.any(gain == 0.0):
+                raise ValueError(
+                    "from_nir needs a non-zero input gain r (1 - beta) for a "
+                    "neuron node without weights before it. Received: node "
+                    f"'{name}' with gain {np.asarray(gain).tolist()}"
+                )
             # Without weights to hold the gain, the membrane is scaled by
             # 1 / gain instead: the spikes are the same.
             threshold = threshold / gain

@@ -64,3 +64,27 @@ def test_step_reciprocal_is_rounded_once_in_graphs():
     )
     out = model.predict(steps[:, None], verbose=0, batch_size=4096)
     np.testing.assert_array_equal(out[:, 0], expected)
+
+
+def test_step_reciprocal_in_float16_and_int():
+    # float16 would overflow in steps * steps from 256 steps on.
+    steps = np.array([25.0, 300.0, 1000.0], np.float16)
+    out = step_reciprocal(keras.ops.convert_to_tensor(steps))
+    assert keras.backend.standardize_dtype(out.dtype) == "float16"
+    np.testing.assert_allclose(
+        to_numpy(out).astype(np.float64), 1 / steps.astype(np.float64), 1e-3
+    )
+    # Integer counts give float reciprocals, not a truncation to 0.
+    ints = keras.ops.convert_to_tensor(np.array([8, 300], np.int32))
+    np.testing.assert_allclose(
+        to_numpy(step_reciprocal(ints)), [1 / 8, 1 / 300]
+    )
+
+
+@pytest.mark.parametrize("dtype", ["int32", "bool", "float16"])
+def test_rate_decode_other_dtypes(dtype):
+    spikes = np.random.default_rng(2).integers(0, 2, size=(3, 300, 4))
+    expected = spikes.mean(axis=1)
+    rates = to_numpy(rate_decode(spikes.astype(dtype)))
+    assert rates.dtype == (np.float16 if dtype == "float16" else np.float32)
+    np.testing.assert_allclose(rates.astype(np.float64), expected, atol=1e-3)

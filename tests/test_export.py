@@ -177,7 +177,7 @@ def test_streaming_reproduces_predict(trained):
 
 def sequence_model():
     """Sequence input through per-step layers, LIF and RateDecoding."""
-    return keras.Sequential(
+    model = keras.Sequential(
         [
             keras.Input((6, 5)),
             keras.layers.TimeDistributed(keras.layers.Dense(12)),
@@ -189,6 +189,12 @@ def sequence_model():
             keras_snn.RateDecoding(),
         ]
     )
+    # The same weights on every backend, whatever ran before.
+    rng = np.random.default_rng(5)
+    for variable in model.trainable_variables:
+        if "kernel" in variable.path:
+            variable.assign(rng.uniform(0.0, 1.2, variable.shape))
+    return model
 
 
 def test_streaming_sequence_input():
@@ -264,6 +270,35 @@ def test_other_neuron_models_export(format, tmp_path):
     np.testing.assert_array_equal(
         export.load_exported(path, format)(data), expected
     )
+
+
+def test_streaming_convolutional_model():
+    # States with several axes (a weightless LIF after a convolution), and
+    # a BatchNormalization built for sequences.
+    model = keras.Sequential(
+        [
+            keras.Input((5, 6, 6, 2)),
+            keras.layers.TimeDistributed(
+                keras.layers.Conv2D(3, 3, padding="same")
+            ),
+            keras_snn.LIF(),
+            keras.layers.TimeDistributed(keras.layers.Flatten()),
+            keras.layers.BatchNormalization(),
+            keras_snn.LIF(4),
+            keras_snn.RateDecoding(),
+        ]
+    )
+    rng = np.random.default_rng(4)
+    for variable in model.trainable_variables:
+        if "kernel" in variable.path or "bias" in variable.path:
+            variable.assign(rng.uniform(-0.3, 0.3, variable.shape))
+    x = rng.uniform(0, 2, (3, 5, 6, 6, 2)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    assert 0.05 < expected.mean() < 0.95
+    stream = export.streaming_model(model)
+    assert stream.inputs[1].shape == (None, 6, 6, 3)
+    actual = run_stream(stream, x[:, 0], 5, step_input=lambda t: x[:, t])
+    np.testing.assert_array_equal(actual, expected)
 
 
 def test_streaming_membrane_readout():

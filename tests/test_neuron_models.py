@@ -346,6 +346,12 @@ def test_saved_model_round_trip(tmp_path):
         ("if", {"trainable_beta": True}, TypeError, "trainable_beta=True"),
         ("lif", {"recurrent": "yes"}, TypeError, "recurrent='yes'"),
         ("lif", {"units": None, "recurrent": True}, ValueError, "units=None"),
+        (
+            "lif",
+            {"tau": 1e-3, "trainable_beta": True},
+            ValueError,
+            "tau=0.001",
+        ),
     ],
 )
 def test_bad_arguments(layer, kwargs, error, match):
@@ -365,3 +371,24 @@ def test_bad_input_shapes():
     layer(np.ones((2, 6, 4, 3), np.float32))
     with pytest.raises(ValueError, match="expected axis -2"):
         layer(np.ones((2, 6, 5, 3), np.float32))
+    # num_timesteps is for [batch, features]; a sequence of another length
+    # (here an image taken for a sequence) is an error, not ignored.
+    with pytest.raises(ValueError, match="num_timesteps=5"):
+        keras_snn.LIF(num_timesteps=5)(np.ones((2, 8, 8, 3), np.float32))
+    same = keras_snn.LIF(4, num_timesteps=6)(np.ones((2, 6, 3), np.float32))
+    assert tuple(same.shape) == (2, 6, 4)
+
+
+def test_bad_initial_state():
+    layer = keras_snn.LIF(3, kernel_initializer="zeros")
+    x = np.ones((2, 4, 5), np.float32)
+    with pytest.raises(ValueError, match=r"initial_state shapes=\[\(2, 5\)\]"):
+        layer(x, initial_state=[np.zeros((2, 5), np.float32)])
+    adaptive = keras_snn.AdaptiveLIF(3)
+    with pytest.raises(ValueError, match="2 tensor"):
+        adaptive(x, initial_state=[np.zeros((2, 3), np.float32)])
+    # The right shapes run, from the given state: no input current, and
+    # beta * 2.0 > 1 fires at the first step only.
+    out = to_numpy(layer(x, initial_state=[np.full((2, 3), 2.0, np.float32)]))
+    np.testing.assert_array_equal(out[:, 0], 1.0)
+    np.testing.assert_array_equal(out[:, 1:], 0.0)

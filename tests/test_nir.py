@@ -893,6 +893,22 @@ def test_neuron_node_without_weights_scales_its_threshold(kind):
     assert 0.1 < spike_fraction(expected) < 0.9
 
 
+def test_weightless_neuron_with_zero_gain_raises():
+    graph = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([UNITS])),
+            "neurons": lif_node(r=np.zeros(UNITS)),
+            "output": nir.Output(output_type=np.array([UNITS])),
+        },
+        edges=[("input", "neurons"), ("neurons", "output")],
+    )
+    with pytest.raises(ValueError, match="non-zero r"):
+        snn_nir.from_nir(graph, dt=0.5, method="exact")
+    graph.nodes["neurons"] = nir.IF(r=np.zeros(UNITS), v_threshold=np.ones(4))
+    with pytest.raises(ValueError, match="non-zero input gain"):
+        snn_nir.from_nir(graph, dt=0.5, method="exact")
+
+
 def test_weightless_leaky_integrator_needs_unit_gain():
     graph = nir.NIRGraph(
         nodes={

@@ -213,6 +213,13 @@ class NeuronCell(keras.layers.Layer):
             initial = check_beta(name, decay)
         else:
             initial = beta_from_tau(getattr(self, tau_name), dt)
+        if trainable and initial <= 0.0:
+            raise ValueError(
+                f"{trainable_name}=True needs a decay above 0 (the "
+                f"logit of 0 is -inf); {tau_name}={tau!r} with dt={dt!r} "
+                f"gives exp(-dt / {tau_name}) = 0.0 in floating point. "
+                f"Received: {tau_name}={tau!r}"
+            )
         if trainable and initial >= 1.0:
             raise ValueError(
                 f"{trainable_name}=True needs a decay below 1, since "

@@ -27,13 +27,17 @@ def rate_decode(spike_train):
     [[0.75]]
     """
     spike_train = ops.convert_to_tensor(spike_train)
+    if not keras.backend.is_float_dtype(spike_train.dtype):
+        # Integer or boolean spikes: rates are fractions.
+        spike_train = ops.cast(spike_train, "float32")
     if len(spike_train.shape) < 3:
         raise ValueError(
             "spike_train must have shape [batch, time, units]. Received: "
             f"spike_train.shape={tuple(spike_train.shape)}"
         )
     steps = spike_train.shape[1]
-    if steps is None:
+    if steps is None or ops.is_tensor(steps):
+        # Unknown, or traced as a tensor (torch.jit.trace).
         steps = ops.cast(ops.shape(spike_train)[1], spike_train.dtype)
     # The spike count times 1 / steps, written out: graph optimizers and
     # LiteRT's kernels turn a mean or a division by a constant into this
@@ -55,9 +59,12 @@ def step_reciprocal(steps):
     if isinstance(steps, numbers.Number):
         return 1.0 / steps
     # Not `1 / steps`: TensorFlow turns it into a Reciprocal op, which is
-    # approximate on CPU. `steps * steps` is exact up to 4096 steps, and the
-    # division is rounded once, to the float closest to 1 / steps.
-    return steps / (steps * steps)
+    # approximate on CPU. `steps * steps` is exact up to 4096 steps in
+    # float32 (float16 would overflow from 256 steps), and the division is
+    # rounded once, to the float closest to 1 / steps.
+    dtype = steps.dtype if keras.backend.is_float_dtype(steps.dtype) else None
+    wide = ops.cast(steps, "float32")
+    return ops.cast(wide / (wide * wide), dtype or "float32")
 
 
 @keras_snn_export

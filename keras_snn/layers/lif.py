@@ -204,8 +204,9 @@ class LIF(NeuronLayer):
     Args:
         units: int or None. Number of neurons, or None for no weights.
         num_timesteps: int or None. Required for `[batch, features]`
-            inputs: the number of steps to present them for. Ignored for
-            sequence inputs. Defaults to None.
+            inputs: the number of steps to present them for. For sequence
+            inputs it must be None or the length of the time axis.
+            Defaults to None.
         return_sequences: bool. Return the whole spike train (default) or
             only the last step.
         return_state: bool. Also return the final membrane potential.
@@ -311,7 +312,7 @@ class IF(LIF):
     an RNN.
 
     `LIF` without leak (`beta = 1`), with the same options otherwise, and
-    the same fast path.
+    the same fast path unless recurrent.
 
     Example:
 

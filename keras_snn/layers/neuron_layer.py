@@ -107,6 +107,17 @@ class NeuronLayer(keras.layers.RNN):
                 "[batch, time, features]. Received: "
                 f"input_shape={sequences_shape}, num_timesteps=None"
             )
+        steps = sequences_shape[1]
+        if rank > 2 and self.num_timesteps not in (None, steps) and steps:
+            raise ValueError(
+                f"{type(self).__name__} got num_timesteps="
+                f"{self.num_timesteps}, which presents [batch, features] "
+                f"inputs, and a sequence whose time axis (axis 1) has {steps} "
+                "steps. For a static input with several feature axes, use "
+                "RepeatEncoding (with TimeDistributed layers) before it. "
+                f"Received: input_shape={sequences_shape}, "
+                f"num_timesteps={self.num_timesteps}"
+            )
         self._static_input = rank == 2
         step_shape = sequences_shape[:1] + (1,) + sequences_shape[1:]
         super().build(step_shape if rank == 2 else sequences_shape)
@@ -130,6 +141,8 @@ class NeuronLayer(keras.layers.RNN):
         return output
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
+        if initial_state is not None:
+            self._check_initial_state(initial_state)
         if self._static_input:
             # A single step holds the constant input; inner_loop presents it
             # num_timesteps times.
@@ -137,6 +150,30 @@ class NeuronLayer(keras.layers.RNN):
         return super().call(
             sequences, initial_state=initial_state, mask=mask, training=training
         )
+
+    def _check_initial_state(self, initial_state):
+        states = (
+            initial_state
+            if isinstance(initial_state, (list, tuple))
+            else [initial_state]
+        )
+        expected = tuple(self.cell.state_shape)
+        shapes = [tuple(state.shape[1:]) for state in states]
+        matches = len(states) == self.cell.num_states and all(
+            len(shape) == len(expected)
+            and all(
+                a in (None, b) for a, b in zip(shape, expected, strict=True)
+            )
+            for shape in shapes
+        )
+        if not matches:
+            raise ValueError(
+                f"{type(self).__name__} needs initial_state as "
+                f"{self.cell.num_states} tensor(s) of shape "
+                f"[batch, {', '.join(map(str, expected))}]. Received: "
+                f"initial_state shapes="
+                f"{[tuple(state.shape) for state in states]}"
+            )
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
         if mask is not None or self.go_backwards or self.unroll:
