@@ -89,7 +89,8 @@ def lif_sequence(
     threshold = ops.convert_to_tensor(threshold, dtype=dtype)
     options = (reset, spike_fn, detach_reset)
     static_steps = currents.shape[1] is not None
-    if method == "auto" and static_steps and exportable(training):
+    steps = currents.shape[1]
+    if method == "auto" and static_steps and exportable(training, steps):
         method = "unrolled"
     if method == "auto":
         if backend.backend() == "tensorflow":

@@ -383,6 +383,17 @@ def test_exportable_only_for_traced_inference():
         inside = tf.function(lambda training: exportable(training))
         assert bool(inside(False)) is True
         assert bool(inside(True)) is False
+        # Long sequences keep their loop: unrolling them would make every
+        # predict trace for tens of seconds.
+        assert bool(tf.function(lambda: exportable(False, 256))()) is True
+        assert bool(tf.function(lambda: exportable(False, 257))()) is False
+    if BACKEND == "torch":
+        import torch
+
+        traced = torch.jit.trace(
+            lambda x: x * float(exportable(False)), torch.ones(2)
+        )
+        assert traced(torch.ones(2)).tolist() == [1.0, 1.0]
 
 
 def test_gradients_at_inference_are_surrogate_gradients():

@@ -228,7 +228,8 @@ class NeuronLayer(keras.layers.RNN):
             carry = ops.stack([*new_states, output])
             return carry, carry
 
-        unroll = currents.shape[1] is not None and exportable(training)
+        steps = currents.shape[1]
+        unroll = steps is not None and exportable(training, steps)
         final, carries = scan(
             step,
             ops.stack(states),
