@@ -9,11 +9,12 @@ is trained for 30 epochs with Adam (learning rate 1e-3) on
 `keras_snn.losses.SparseRateCrossEntropy`, evaluated on the held-out 20%
 and saved as a `.keras` file.
 
-Measured with the defaults (seed 0 unless said; training CPU time from
-`time.process_time` on a shared 2-core machine): JAX 98.3 to 98.6 % over
-seeds 0 to 3 (about 11 to 20 s of CPU), TensorFlow 98.3 % (26 s), PyTorch
-97.5 % (40 s). The project's goal of at least 98 % on every backend is met
-on JAX and TensorFlow but not yet on PyTorch for every seed.
+Measured with the defaults (training CPU time from `time.process_time` on
+a shared 2-core machine): JAX 98.3 to 98.9 % over seeds 0 to 5 (about 11
+to 20 s of CPU), TensorFlow 98.1 to 98.3 % over seeds 0 to 2 (26 s),
+PyTorch 97.5 to 98.9 % over seeds 0 to 3 (40 s). The project's goal of at
+least 98 % on every backend is met on JAX and TensorFlow but not yet on
+PyTorch for every seed.
 
 Pick the backend with the `KERAS_BACKEND` environment variable:
 
