@@ -204,9 +204,10 @@ class LIF(NeuronLayer):
     Args:
         units: int or None. Number of neurons, or None for no weights.
         num_timesteps: int or None. Required for `[batch, features]`
-            inputs: the number of steps to present them for. For sequence
-            inputs it must be None or the length of the time axis.
-            Defaults to None.
+            inputs: the number of steps to present them for. Ignored for
+            `[batch, time, features]` sequences; with several feature axes
+            it must be None or the length of the time axis. Defaults to
+            None.
         return_sequences: bool. Return the whole spike train (default) or
             only the last step.
         return_state: bool. Also return the final membrane potential.

@@ -107,8 +107,10 @@ class NeuronLayer(keras.layers.RNN):
                 "[batch, time, features]. Received: "
                 f"input_shape={sequences_shape}, num_timesteps=None"
             )
+        # A static input with several feature axes, say an image, would be
+        # taken for a sequence: num_timesteps must then match the time axis.
         steps = sequences_shape[1]
-        if rank > 2 and self.num_timesteps not in (None, steps) and steps:
+        if rank > 3 and self.num_timesteps not in (None, steps) and steps:
             raise ValueError(
                 f"{type(self).__name__} got num_timesteps="
                 f"{self.num_timesteps}, which presents [batch, features] "
