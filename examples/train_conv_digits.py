@@ -31,8 +31,7 @@ import time
 
 import keras
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+import train_digits
 
 import keras_snn
 
@@ -107,18 +106,10 @@ def parse_args(argv=None):
 
 
 def load_data(seed, limit=None):
-    """Digits as `[n, 8, 8, 1]` images in [0, 1], split 80/20."""
-    digits = load_digits()
-    # Pixel values are integers in 0..16.
-    x = (digits.images / 16.0).astype("float32")[..., None]
-    y = digits.target.astype("int32")
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.2, stratify=y, random_state=seed
-    )
-    if limit is not None:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-        x_test, y_test = x_test[:limit], y_test[:limit]
-    return (x_train, y_train), (x_test, y_test)
+    """Digits as `[n, 8, 8, 1]` images in [0, 1], with the split of
+    `train_digits.py`."""
+    splits = train_digits.load_data(seed, limit)
+    return tuple((x.reshape(-1, 8, 8, 1), y) for x, y in splits)
 
 
 def conv_block(x, filters, name):

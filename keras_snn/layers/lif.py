@@ -147,8 +147,7 @@ class LIFCell(LICell):
         this cell uses: `beta`, `threshold`, `reset`, `surrogate` and
         `detach_reset`."""
         return {
-            "beta": self.get_beta(),
-            "threshold": self.get_threshold(),
+            **self.step_parameters(),
             "reset": self.reset,
             "surrogate": self.surrogate,
             "detach_reset": self.detach_reset,
