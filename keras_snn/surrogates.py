@@ -61,6 +61,13 @@ def heaviside(x):
     # non-finite values visible with plain arithmetic that every exporter
     # lowers (no isfinite or where op). Not `x - x`: the LiteRT converter
     # folds that to 0.
+    if backend.backend() == "torch":
+        import torch
+
+        # The same sum, with the 0 as the `alpha` argument: PyTorch wraps a
+        # Python number operand into a new tensor, which costs as much as
+        # the multiplication itself.
+        return torch.add(hard_spikes(x), x, alpha=0.0)
     return hard_spikes(x) + x * 0.0
 
 
@@ -79,6 +86,17 @@ def hard_spikes(x):
 
         return torch.relu(torch.sign(x))
     return ops.relu(ops.sign(x))
+
+
+def _may_write_in_place(x):
+    # In-place ops on a fresh tensor are safe where nothing records them
+    # for autograd: PyTorch, outside a graph that differentiates x (such
+    # as the backward pass of a custom gradient).
+    if backend.backend() != "torch":
+        return False
+    import torch
+
+    return not (torch.is_grad_enabled() and x.requires_grad)
 
 
 class Surrogate:
@@ -190,8 +208,15 @@ class FastSigmoid(Surrogate):
         self.slope = check_positive_number("slope", slope)
 
     def derivative(self, x):
-        # Python operators: the backward loop calls this at every step, and
-        # on eager backends they cost less than keras.ops calls.
+        if _may_write_in_place(x):
+            # PyTorch's backward loop calls this at every step: in-place ops
+            # on the one fresh tensor `abs(x)` cost about half as much as
+            # out-of-place ones, which each allocate and wrap the Python
+            # number into a tensor.
+            denominator = abs(x).mul_(self.slope).add_(1.0)
+            return denominator.square_().reciprocal_().mul_(self.slope)
+        # Python operators: on eager backends they cost less than
+        # keras.ops calls.
         denominator = 1.0 + self.slope * abs(x)
         return self.slope / (denominator * denominator)
 

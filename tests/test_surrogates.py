@@ -178,3 +178,25 @@ def test_register_errors():
 def test_base_class_requires_derivative():
     with pytest.raises(NotImplementedError, match="derivative"):
         gradients(surrogates.Surrogate(), X)
+
+
+def test_fast_sigmoid_derivative_leaves_its_input_alone():
+    # PyTorch computes it in place on a fresh tensor, never on `x`.
+    x = keras.ops.convert_to_tensor(X)
+    derivative = surrogates.FastSigmoid(slope=4.0).derivative(x)
+    np.testing.assert_array_equal(to_numpy(x), X)
+    np.testing.assert_allclose(
+        to_numpy(derivative),
+        reference.surrogate_derivative("fast_sigmoid", X, slope=4.0),
+        rtol=1e-6,
+    )
+
+
+def test_fast_sigmoid_derivative_is_itself_differentiable():
+    # Where autodiff records it (PyTorch with a tensor that requires
+    # grad), the derivative is computed out of place.
+    slope = 4.0
+    x = X[X != 0]  # |x| has no derivative at 0
+    (grad,) = gradients(surrogates.FastSigmoid(slope=slope).derivative, x)
+    expected = -2 * slope**2 * np.sign(x) / (1 + slope * np.abs(x)) ** 3
+    np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-6)
