@@ -13,31 +13,45 @@ from keras import backend
 from keras import ops
 
 
-def scan(f, init, xs, reverse=False, unroll=False):
-    """Loops `carry, y = f(carry, x)` over axis 0 of `xs`.
+def scan(f, init, xs, reverse=False, unroll=False, axis=0):
+    """Loops `carry, y = f(carry, x)` over one axis of `xs`.
 
     Args:
         f: callable `(carry, x) -> (carry, y)`. `carry` is a tensor; `y`
             is a tensor or a tuple of tensors, each with the shape and
             dtype of `carry`.
         init: tensor. The initial carry.
-        xs: tensor or tuple of tensors, sliced along axis 0.
+        xs: tensor or tuple of tensors, sliced along `axis`.
         reverse: bool. Loop from the last slice to the first.
         unroll: bool. Unroll the loop in Python on every backend (one copy
             of `f` per step in a traced graph). Needs a static length.
+        axis: int. The axis of `xs` that is looped over, and along which
+            `ys` are stacked. Defaults to 0. PyTorch slices and stacks
+            along it directly; the compiled loops of TensorFlow and JAX
+            run over axis 0 of a transposed view.
 
     Returns:
-        `(final_carry, ys)`, with `ys` stacked along axis 0 in the order of
+        `(final_carry, ys)`, with `ys` stacked along `axis` in the order of
         `xs` (also when `reverse=True`).
     """
-    if unroll:
-        return _python_scan(f, init, xs, reverse)
     name = backend.backend()
+    if unroll or name == "torch":
+        return _python_scan(f, init, xs, reverse, axis)
+    if axis != 0:
+        xs = _map(lambda x: ops.moveaxis(x, axis, 0), xs)
     if name == "tensorflow":
-        return _tensorflow_scan(f, init, xs, reverse)
-    if name == "jax":
-        return ops.scan(f, init, xs, reverse=reverse)
-    return _python_scan(f, init, xs, reverse)
+        carry, ys = _tensorflow_scan(f, init, xs, reverse)
+    else:
+        carry, ys = ops.scan(f, init, xs, reverse=reverse)
+    if axis != 0:
+        ys = _map(lambda y: ops.moveaxis(y, 0, axis), ys)
+    return carry, ys
+
+
+def _map(function, tensors):
+    if isinstance(tensors, tuple):
+        return tuple(function(tensor) for tensor in tensors)
+    return function(tensors)
 
 
 # Beyond this many steps, TensorFlow inference graphs keep their loop:
@@ -82,30 +96,35 @@ def exportable(training=False, steps=None):
     return False
 
 
-def _python_scan(f, init, xs, reverse):
-    steps = range((xs[0] if isinstance(xs, tuple) else xs).shape[0])
+def _python_scan(f, init, xs, reverse, axis):
+    flat = xs if isinstance(xs, tuple) else (xs,)
+    # One unstack per input rather than an indexing op per step.
+    slices = [ops.unstack(x, axis=axis) for x in flat]
+    steps = range(len(slices[0]))
     carry, ys = init, []
     for t in reversed(steps) if reverse else steps:
-        x = tuple(x[t] for x in xs) if isinstance(xs, tuple) else xs[t]
-        carry, y = f(carry, x)
+        x = tuple(s[t] for s in slices)
+        carry, y = f(carry, x if isinstance(xs, tuple) else x[0])
         ys.append(y)
     if reverse:
         ys.reverse()
     if not ys:
-        return carry, ops.zeros((0, *init.shape), init.dtype)
+        shape = list(init.shape)
+        shape.insert(axis, 0)
+        return carry, ops.zeros(shape, init.dtype)
     if isinstance(ys[0], tuple):
-        return carry, tuple(_stack(y) for y in zip(*ys, strict=True))
-    return carry, _stack(ys)
+        return carry, tuple(_stack(y, axis) for y in zip(*ys, strict=True))
+    return carry, _stack(ys, axis)
 
 
-def _stack(tensors):
+def _stack(tensors, axis):
     # keras.ops.stack walks the list as a nested structure first, which on
     # PyTorch costs more than the copy itself.
     if backend.backend() == "torch":
         import torch
 
-        return torch.stack(tensors)
-    return ops.stack(tensors, axis=0)
+        return torch.stack(tensors, dim=axis)
+    return ops.stack(tensors, axis=axis)
 
 
 def _tensorflow_scan(f, init, xs, reverse):

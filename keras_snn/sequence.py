@@ -154,10 +154,8 @@ def _scan(
         )
         return v, spikes
 
-    membrane, spikes = scan(
-        step, membrane, ops.moveaxis(currents, 1, 0), unroll=unroll
-    )
-    return ops.moveaxis(spikes, 0, 1), membrane
+    membrane, spikes = scan(step, membrane, currents, unroll=unroll, axis=1)
+    return spikes, membrane
 
 
 def _bptt(
@@ -171,8 +169,9 @@ def _bptt(
     learn_beta=True,
     learn_threshold=True,
 ):
-    @ops.custom_gradient
-    def run(currents, membrane, beta, threshold):
+    # Batch-major [batch, time, units] throughout: the loops slice and
+    # stack along the time axis, so no transposed copy is made.
+    def forward(currents, membrane, beta, threshold):
         def forward_step(v, current):
             pre, new_v, s = lif_step(
                 v,
@@ -185,19 +184,8 @@ def _bptt(
             )
             return new_v, (s, pre, v) if learn_beta else (s, pre)
 
-        final, saved = scan(
-            forward_step, membrane, ops.moveaxis(currents, 1, 0)
-        )
-        # custom_gradient on PyTorch takes a single output tensor, so the
-        # final membrane rides along as one extra (time-major) step.
-        output = ops.concatenate([saved[0], final[None]], axis=0)
-
-        def grad(*args, upstream=None):
-            if upstream is None:
-                (upstream,) = args
-            return _backward(upstream, beta, threshold, *saved)
-
-        return output, grad
+        final, saved = scan(forward_step, membrane, currents, axis=1)
+        return saved[0], final, saved
 
     def _keep(pre, spikes, derivative, threshold):
         # du_t/dp_t: how the membrane after the reset depends on the one
@@ -211,9 +199,10 @@ def _bptt(
             keep = (1.0 if keep is None else keep) - via_reset * derivative
         return keep
 
-    def _backward(upstream, beta, threshold, spikes, pres, previous=None):
-        # Time-major [T, batch, units], with p_t the membrane before the
-        # reset and u_t after it:
+    def backward(
+        grad_spikes, grad_final, beta, threshold, spikes, pres, previous=None
+    ):
+        # With p_t the membrane before the reset and u_t after it:
         #   dL/dp_t = du_t/dp_t * dL/du_t + dL/ds_t * spike'(p_t - threshold)
         #   dL/du_(t-1) = beta * dL/dp_t
         # One reverse step at a time on [batch, units] slices: whole-sequence
@@ -229,25 +218,22 @@ def _bptt(
             return beta * grad_pre, grad_pre
 
         # dL/du_(T-1) comes from the final-membrane output.
-        grad_final = upstream[-1]
-        grad_spikes = upstream[:-1]
         grad_membrane, grad_pres = scan(
             backward_step,
             grad_final,
             (grad_spikes, pres, spikes),
             reverse=True,
+            axis=1,
         )
         grad_beta = ops.zeros_like(beta)
         if learn_beta:
-            grad_beta = _sum_to_shape(
-                ops.sum(grad_pres * previous, axis=0), beta
-            )
+            grad_beta = _sum_to_shape(grad_pres * previous, beta)
         grad_threshold = ops.zeros_like(threshold)
         if learn_threshold:
             derivative = spike_fn.derivative(pres - threshold)
             # dL/du_t for every step: beta * dL/dp_(t+1), the output's last.
             grad_after = ops.concatenate(
-                [beta * grad_pres[1:], grad_final[None]], axis=0
+                [beta * grad_pres[:, 1:], grad_final[:, None]], axis=1
             )
             total = grad_spikes
             if not detach_reset and reset != "none":
@@ -256,18 +242,41 @@ def _bptt(
             grad_threshold = -total * derivative
             if reset == "subtract":
                 grad_threshold = grad_threshold - grad_after * spikes
-            grad_threshold = _sum_to_shape(
-                ops.sum(grad_threshold, axis=0), threshold
-            )
-        return (
-            ops.moveaxis(grad_pres, 0, 1),
-            grad_membrane,
-            grad_beta,
-            grad_threshold,
-        )
+            grad_threshold = _sum_to_shape(grad_threshold, threshold)
+        return grad_pres, grad_membrane, grad_beta, grad_threshold
 
-    output = run(currents, membrane, beta, threshold)
-    return ops.moveaxis(output[:-1], 0, 1), output[-1]
+    args = (currents, membrane, beta, threshold)
+    if backend.backend() == "torch":
+        return _torch_custom_gradient(forward, backward, *args)
+
+    @ops.custom_gradient
+    def run(currents, membrane, beta, threshold):
+        spikes, final, saved = forward(currents, membrane, beta, threshold)
+        # keras.ops.custom_gradient takes a single output tensor, so the
+        # final membrane rides along as one extra step.
+        output = ops.concatenate([spikes, final[:, None]], axis=1)
+
+        def grad(*args, upstream=None):
+            if upstream is None:
+                (upstream,) = args
+            return backward(
+                upstream[:, :-1], upstream[:, -1], beta, threshold, *saved
+            )
+
+        return output, grad
+
+    output = run(*args)
+    return output[:, :-1], output[:, -1]
+
+
+def _torch_custom_gradient(forward, backward, *args):
+    # keras.ops.custom_gradient on PyTorch returns one tensor, and slicing
+    # the spikes and the final membrane out of it costs, in the backward
+    # pass, a zero-filled gradient of the whole output per slice plus their
+    # sum. A two-output autograd function hands each gradient over as is.
+    from keras_snn._torch_gradient import TwoOutputGradient
+
+    return TwoOutputGradient.apply(forward, backward, *args)
 
 
 def _sum_to_shape(grad, like):

@@ -92,6 +92,40 @@ def test_gradients_match_step_by_step_autodiff(method, reset, detach_reset):
 
 
 @pytest.mark.parametrize("method", ["scan", "bptt", "unrolled"])
+@pytest.mark.parametrize("output", ["spikes", "membrane"])
+def test_gradients_through_one_output_only(method, output):
+    # The loss reads only one of the two outputs; the other's gradient is
+    # zero (PyTorch hands the bptt op None-materialized zeros).
+    index = 0 if output == "spikes" else 1
+    upstream = UPSTREAM if output == "spikes" else UPSTREAM_V
+
+    def loss(run):
+        return lambda c, v: keras.ops.multiply(run(c, v)[index], upstream)
+
+    expected = gradients(
+        loss(
+            lambda c, v: per_step(
+                c, v, BETA, THRESHOLD, "subtract", False, "fast_sigmoid"
+            )
+        ),
+        CURRENTS,
+        V0,
+    )
+    actual = gradients(
+        loss(
+            lambda c, v: lif_sequence(
+                c, v, BETA, THRESHOLD, detach_reset=False, method=method
+            )
+        ),
+        CURRENTS,
+        V0,
+    )
+    for got, want in zip(actual, expected, strict=True):
+        np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-4)
+        assert np.abs(want).max() > 1e-3
+
+
+@pytest.mark.parametrize("method", ["scan", "bptt", "unrolled"])
 def test_current_gradient_matches_numpy_bptt(method):
     (grad,) = gradients(
         lambda c: keras.ops.multiply(

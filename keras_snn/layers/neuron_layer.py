@@ -184,7 +184,11 @@ class NeuronLayer(keras.layers.RNN):
             return super().inner_loop(sequences, initial_state, mask, training)
         currents = self.cell.input_current(sequences)
         if self._static_input:
-            currents = ops.repeat(currents, self.num_timesteps, axis=1)
+            # A broadcast, not a copy: PyTorch expands it as a view, and
+            # its gradient is the sum over the time axis either way.
+            shape = list(ops.shape(currents))
+            shape[1] = self.num_timesteps
+            currents = ops.broadcast_to(currents, shape)
         states = list(initial_state)
         if self.stateful:
             # The state variables are assigned after the call; copies keep
