@@ -1,9 +1,11 @@
 """Times one full training step of keras_snn and its peers, side by side.
 
-Every (library, config) pair runs in its own process, one after the other,
-on the same machine in the same run: warm-up steps first, then the median
-of `--repeats` timed steps, and the process's peak resident memory. Peers
-that are not installed are reported as such.
+Every (library, config) pair runs in its own process, on the same machine
+in the same run. For each config, every library is built and warmed up
+first; then `--repeats` rounds each time one training step of every
+library in turn, so that the slow spells of a shared machine fall on all
+of them alike. The table gives the median step and each process's peak
+resident memory. Peers that are not installed are reported as such.
 
     python -m benchmarks.run                      # S, P and L, all libraries
     python -m benchmarks.run --quick              # smoke test (CI)
@@ -22,6 +24,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 from benchmarks import configs
@@ -31,64 +34,130 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = ("snntorch", "spikingjelly", "spyx")
 
 
-def worker_main(library, config, warmup, repeats):
-    """Runs in the child process: prints one JSON line."""
+def worker_main(library, config, warmup):
+    """Runs in the child process, driven line by line over stdin/stdout.
+
+    Prints `{"status": "ready"}` once warm (or why not), then times one
+    step for each `step` line it reads, and on `done` prints its peak
+    resident memory and exits.
+    """
     make = workers.LIBRARIES[library][1]
     try:
         run, steps_per_call = make(config)
     except ImportError as error:
-        print(json.dumps({"status": "not installed", "error": str(error)}))
+        _reply({"status": "not installed", "error": str(error)})
         return
     for _ in range(warmup):
         run()
-    times = []
-    for _ in range(repeats):
+    _reply({"status": "ready"})
+    for line in sys.stdin:
+        if line.strip() != "step":
+            break
         start = time.perf_counter()
         run()
-        times.append((time.perf_counter() - start) / steps_per_call)
+        _reply({"ms": 1000 * (time.perf_counter() - start) / steps_per_call})
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        json.dumps(
-            {
-                "status": "ok",
-                "ms_per_step": 1000 * statistics.median(times),
-                "ms_per_step_min": 1000 * min(times),
-                "peak_rss_mb": peak_kb / 1024,
-            }
+    _reply({"status": "ok", "peak_rss_mb": peak_kb / 1024})
+
+
+def _reply(message):
+    print(json.dumps(message), flush=True)
+
+
+class Worker:
+    """One library on one config, in its own process."""
+
+    def __init__(self, library, config, args):
+        python = args.peer_python if library in PEERS else sys.executable
+        env = {
+            **os.environ,
+            "KERAS_BACKEND": workers.backend_for(library),
+            "PYTHONPATH": REPO,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            **_thread_env(args.threads),
+        }
+        command = [
+            python,
+            "-m",
+            "benchmarks.run",
+            "--worker",
+            library,
+            "--configs",
+            config,
+            "--warmup",
+            str(args.warmup),
+        ]
+        self.stderr = tempfile.TemporaryFile(mode="w+")
+        self.process = subprocess.Popen(
+            command,
+            env=env,
+            cwd=REPO,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            text=True,
         )
-    )
+        self.times = []
 
-
-def run_one(library, config, args):
-    python = args.peer_python if library in PEERS else sys.executable
-    env = {
-        **os.environ,
-        "KERAS_BACKEND": workers.backend_for(library),
-        "PYTHONPATH": REPO,
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        **_thread_env(args.threads),
-    }
-    command = [
-        python,
-        "-m",
-        "benchmarks.run",
-        "--worker",
-        library,
-        "--configs",
-        config,
-        "--warmup",
-        str(args.warmup),
-        "--repeats",
-        str(args.repeats),
-    ]
-    done = subprocess.run(
-        command, env=env, cwd=REPO, capture_output=True, text=True
-    )
-    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
-    if done.returncode != 0 or not lines:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+    def receive(self):
+        """The worker's next JSON line, or a failure with its stderr."""
+        for line in self.process.stdout:
+            if line.startswith("{"):
+                return json.loads(line)
+        self.process.wait()
+        self.stderr.seek(0)
+        tail = self.stderr.read().strip().splitlines()[-3:]
         return {"status": "failed", "error": " | ".join(tail)}
-    return json.loads(lines[-1])
+
+    def send(self, command):
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+
+    def close(self):
+        self.process.kill()
+        self.process.wait()
+        self.stderr.close()
+
+
+def run_config(config, libraries, args):
+    """Times every library on `config`, one step of each in turn.
+
+    All workers are started and warmed up first; then each round times
+    one step of every library, so that a slow spell of a shared machine
+    falls on all of them alike rather than on whichever ran then.
+    """
+    started = {library: Worker(library, config, args) for library in libraries}
+    results, ready = {}, {}
+    for library, worker in started.items():
+        reply = worker.receive()
+        if reply["status"] == "ready":
+            ready[library] = worker
+        else:
+            results[library] = reply
+            worker.close()
+    for _ in range(args.repeats):
+        for library, worker in list(ready.items()):
+            worker.send("step")
+            reply = worker.receive()
+            if "ms" in reply:
+                worker.times.append(reply["ms"])
+            else:
+                results[library] = reply
+                worker.close()
+                del ready[library]
+    for library, worker in ready.items():
+        worker.send("done")
+        reply = worker.receive()
+        if reply["status"] == "ok":
+            reply = {
+                "status": "ok",
+                "ms_per_step": statistics.median(worker.times),
+                "ms_per_step_min": min(worker.times),
+                "peak_rss_mb": reply["peak_rss_mb"],
+            }
+        results[library] = reply
+        worker.close()
+    return {library: results[library] for library in libraries}
 
 
 def _thread_env(threads):
@@ -157,7 +226,7 @@ def main(argv=None):
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        worker_main(args.worker, args.configs, args.warmup, args.repeats)
+        worker_main(args.worker, args.configs, args.warmup)
         return 0
     if args.quick:
         args.warmup, args.repeats = 1, 1
@@ -168,10 +237,8 @@ def main(argv=None):
             parser.error(f"unknown config or library: {name!r}")
     results = {}
     for config in config_names:
-        results[config] = {}
-        for library in libraries:
-            result = run_one(library, config, args)
-            results[config][library] = result
+        results[config] = run_config(config, libraries, args)
+        for library, result in results[config].items():
             print(f"{config} {library}: {result}", file=sys.stderr)
     print(format_table(results, config_names, libraries))
     if args.json:
