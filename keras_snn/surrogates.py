@@ -96,6 +96,8 @@ def _may_write_in_place(x):
         return False
     import torch
 
+    if not isinstance(x, torch.Tensor):
+        return False
     return not (torch.is_grad_enabled() and x.requires_grad)
 
 

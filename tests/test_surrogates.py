@@ -192,6 +192,15 @@ def test_fast_sigmoid_derivative_leaves_its_input_alone():
     )
 
 
+def test_fast_sigmoid_derivative_of_a_numpy_array():
+    derivative = surrogates.FastSigmoid(slope=4.0).derivative(X)
+    np.testing.assert_allclose(
+        np.asarray(derivative),
+        reference.surrogate_derivative("fast_sigmoid", X, slope=4.0),
+        rtol=1e-6,
+    )
+
+
 def test_fast_sigmoid_derivative_is_itself_differentiable():
     # Where autodiff records it (PyTorch with a tensor that requires
     # grad), the derivative is computed out of place.
