@@ -181,8 +181,10 @@ def test_base_class_requires_derivative():
 
 
 def test_fast_sigmoid_derivative_leaves_its_input_alone():
-    # PyTorch computes it in place on a fresh tensor, never on `x`.
-    x = keras.ops.convert_to_tensor(X)
+    # PyTorch computes it in place on a fresh tensor, never on `x`. A copy:
+    # the tensor may share memory with its NumPy source, which would then
+    # change along with it and hide the change.
+    x = keras.ops.convert_to_tensor(X.copy())
     derivative = surrogates.FastSigmoid(slope=4.0).derivative(x)
     np.testing.assert_array_equal(to_numpy(x), X)
     np.testing.assert_allclose(
