@@ -1,11 +1,12 @@
-"""Times one full training step of keras_snn and its peers, side by side.
+"""Times full training steps of keras_snn and its peers, side by side.
 
 Every (library, config) pair runs in its own process, on the same machine
 in the same run. For each config, every library is built and warmed up
-first; then `--repeats` rounds each time one training step of every
-library in turn, so that the slow spells of a shared machine fall on all
-of them alike. The table gives the median step and each process's peak
-resident memory. Peers that are not installed are reported as such.
+first; then each of `--repeats` rounds times the same number of training
+steps (`configs.steps_per_round`) of every library in turn, so that the
+slow spells of a shared machine fall on all of them alike. The table gives
+the median time per step and each process's peak resident memory. Peers
+that are not installed are reported as such.
 
     python -m benchmarks.run                      # S, P and L, all libraries
     python -m benchmarks.run --quick              # smoke test (CI)
@@ -38,8 +39,9 @@ def worker_main(library, config, warmup):
     """Runs in the child process, driven line by line over stdin/stdout.
 
     Prints `{"status": "ready"}` once warm (or why not), then times one
-    step for each `step` line it reads, and on `done` prints its peak
-    resident memory and exits.
+    round of `configs.steps_per_round(config)` training steps for each
+    `round` line it reads, and on `done` prints its peak resident memory
+    and exits.
     """
     make = workers.LIBRARIES[library][1]
     try:
@@ -47,15 +49,24 @@ def worker_main(library, config, warmup):
     except ImportError as error:
         _reply({"status": "not installed", "error": str(error)})
         return
+    # Every library runs the same number of steps per round.
+    steps = configs.steps_per_round(config)
+    calls = max(1, steps // steps_per_call)
+
+    def run_round():
+        for _ in range(calls):
+            run()
+
     for _ in range(warmup):
-        run()
+        run_round()
     _reply({"status": "ready"})
     for line in sys.stdin:
-        if line.strip() != "step":
+        if line.strip() != "round":
             break
         start = time.perf_counter()
-        run()
-        _reply({"ms": 1000 * (time.perf_counter() - start) / steps_per_call})
+        run_round()
+        ms = 1000 * (time.perf_counter() - start) / (calls * steps_per_call)
+        _reply({"ms": ms})
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     _reply({"status": "ok", "peak_rss_mb": peak_kb / 1024})
 
@@ -120,11 +131,12 @@ class Worker:
 
 
 def run_config(config, libraries, args):
-    """Times every library on `config`, one step of each in turn.
+    """Times every library on `config`, one round of each in turn.
 
     All workers are started and warmed up first; then each round times
-    one step of every library, so that a slow spell of a shared machine
-    falls on all of them alike rather than on whichever ran then.
+    the same number of steps of every library, so that a slow spell of a
+    shared machine falls on all of them alike rather than on whichever ran
+    then.
     """
     started = {library: Worker(library, config, args) for library in libraries}
     results, ready = {}, {}
@@ -137,7 +149,7 @@ def run_config(config, libraries, args):
             worker.close()
     for _ in range(args.repeats):
         for library, worker in list(ready.items()):
-            worker.send("step")
+            worker.send("round")
             reply = worker.receive()
             if "ms" in reply:
                 worker.times.append(reply["ms"])

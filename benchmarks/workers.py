@@ -1,8 +1,9 @@
 """One library training one config, timed in its own process.
 
-Each `make_<library>(config)` returns a zero-argument function that runs
-one full training step (forward, backward, optimizer update) on the batch
-of `configs.make_batch`, written as a user of that library would write it.
+Each `make_<library>(config)` returns `(run, steps)`: a zero-argument
+function that runs `steps` full training steps (forward, backward,
+optimizer update) on the batch of `configs.make_batch`, written as a user
+of that library would write it, and that number of steps.
 """
 
 import os
@@ -15,15 +16,6 @@ from benchmarks import configs
 def _steps_and_beta(name):
     kind, n_in, hidden, n_out, steps, batch = configs.CONFIGS[name]
     return kind, n_in, hidden, n_out, steps, batch, np.exp(-1 / configs.TAU)
-
-
-# Batches per `fit` call: each call has a fixed setup cost (about 60 ms on
-# TensorFlow, which builds a tf.data pipeline), which an epoch of a real
-# dataset spreads over hundreds of steps: 50 batches per call, or as many
-# as fit in 64 MB of inputs, but at least 10.
-MIN_BATCHES_PER_FIT = 10
-MAX_BATCHES_PER_FIT = 50
-MAX_FIT_INPUT_BYTES = 64 * 2**20
 
 
 def make_keras_snn(name):
@@ -51,20 +43,15 @@ def make_keras_snn(name):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
     )
     x, y = configs.make_batch(name)
-    repeats_per_fit = int(
-        np.clip(
-            MAX_FIT_INPUT_BYTES // x.nbytes,
-            MIN_BATCHES_PER_FIT,
-            MAX_BATCHES_PER_FIT,
-        )
-    )
-    xs = np.concatenate([x] * repeats_per_fit)
-    ys = np.concatenate([y] * repeats_per_fit)
+    # One `fit` call runs a whole round (see configs.steps_per_round).
+    steps_per_call = configs.steps_per_round(name)
+    xs = np.concatenate([x] * steps_per_call)
+    ys = np.concatenate([y] * steps_per_call)
 
     def run():
         model.fit(xs, ys, batch_size=batch, epochs=1, verbose=0, shuffle=False)
 
-    return run, repeats_per_fit
+    return run, steps_per_call
 
 
 def make_floor(name):
