@@ -8,7 +8,8 @@ The public surface, re-exported explicitly:
   cells, on the bases `NeuronCell` and `NeuronLayer`;
 - functions: `lif_neuron`, `lif_sequence`, `rate_decode`,
   `surrogate_gradient`;
-- the model builder `build`;
+- the model builder `build` and the model class it returns,
+  `SpikingModel`;
 - the surrogate registry, `keras_snn.surrogates`;
 - losses on firing rates, `keras_snn.losses`;
 - the firing-rate regularizer, `keras_snn.regularizers.FiringRate`;
@@ -46,6 +47,7 @@ from keras_snn.layers import RepeatEncoding
 from keras_snn.layers import SynapticLIF
 from keras_snn.layers import SynapticLIFCell
 from keras_snn.layers import rate_decode
+from keras_snn.models import SpikingModel
 from keras_snn.models import build
 from keras_snn.neurons import beta_from_tau
 from keras_snn.neurons import lif_neuron
@@ -69,6 +71,7 @@ __all__ = [
     "PoissonEncoding",
     "RateDecoding",
     "RepeatEncoding",
+    "SpikingModel",
     "SynapticLIF",
     "SynapticLIFCell",
     "beta_from_tau",

@@ -1,6 +1,8 @@
 import keras
 import pytest
 
+import keras_snn.models
+
 
 @pytest.fixture(autouse=True)
 def _fresh_keras_state():
@@ -8,3 +10,20 @@ def _fresh_keras_state():
     yield
     keras.config.set_dtype_policy("float32")
     keras.backend.clear_session()
+
+
+@pytest.fixture(autouse=True)
+def _xla_default_where_marked(request, monkeypatch):
+    # On TensorFlow CPUs, SpikingModel compiles fit, evaluate and predict
+    # with XLA by default, which costs 2 to 3 s per model and input shape:
+    # for hundreds of small test models, most of the suite's time. Tests
+    # marked `xla_default` (and the examples and the benchmark smoke run,
+    # which run in their own processes) keep the default; the others run
+    # as keras.Model would. XLA's numbers are checked against the
+    # uncompiled step in tests/test_models.py.
+    if request.node.get_closest_marker("xla_default") is None:
+        monkeypatch.setattr(keras_snn.models, "_xla_supported", _no_xla)
+
+
+def _no_xla(model):
+    return False

@@ -87,6 +87,7 @@ def test_options_reach_every_layer():
         assert layer.detach_reset is False and layer.cell.bias is None
 
 
+@pytest.mark.xla_default
 def test_training_lowers_the_loss():
     from sklearn.datasets import load_digits
 
@@ -315,6 +316,7 @@ def test_membrane_readout_matches_numpy_reference(tmp_path):
     assert_saved_model_round_trip(model, x, tmp_path)
 
 
+@pytest.mark.xla_default
 def test_membrane_readout_trains_with_plain_cross_entropy():
     from sklearn.datasets import load_digits
 
@@ -336,3 +338,78 @@ def test_membrane_readout_trains_with_plain_cross_entropy():
     losses = history.history["loss"]
     assert losses[-1] < 0.6 * losses[0]
     assert history.history["accuracy"][-1] > 0.3  # chance is 0.1
+
+
+@pytest.mark.xla_default
+def test_build_returns_a_spiking_model_that_compiles_with_xla(tmp_path):
+    model = small_model()
+    assert isinstance(model, keras_snn.SpikingModel)
+    model.compile("adam", "mse")
+    # XLA by default on TensorFlow (CPU too) and JAX; PyTorch stays eager.
+    expected = keras.backend.backend() != "torch"
+    assert model.jit_compile is expected
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is keras_snn.SpikingModel
+    assert loaded.jit_compile is expected
+
+
+@pytest.mark.xla_default
+@pytest.mark.parametrize(
+    "options", [{"jit_compile": False}, {"run_eagerly": True}]
+)
+def test_spiking_model_keeps_explicit_compile_options(options):
+    model = small_model()
+    model.compile("adam", "mse", **options)
+    assert model.jit_compile is False
+
+
+def test_spiking_model_from_inputs_and_outputs():
+    inputs = keras.Input((6,))
+    outputs = keras_snn.RateDecoding()(
+        keras_snn.LIF(3, num_timesteps=4)(inputs)
+    )
+    model = keras_snn.SpikingModel(inputs, outputs)
+    x = np.linspace(0, 3, 12, dtype="float32").reshape(2, 6)
+    cell = model.layers[1].cell
+    layers = [(to_numpy(cell.kernel), to_numpy(cell.bias))]
+    expected = reference.network_rates(x, layers, 4, np.exp(-0.5), 1.0)
+    np.testing.assert_allclose(to_numpy(model(x)), expected, atol=1e-6)
+    assert 0.0 < expected.mean() < 1.0
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "torch",
+    reason="jit_compile=True on PyTorch is torch.compile, not XLA",
+)
+def test_xla_training_step_equals_the_uncompiled_one():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 2, size=(16, 8)).astype("float32")
+    y = np.eye(4, dtype="float32")[rng.integers(0, 4, size=16)]
+    weights = []
+    for jit_compile in (True, False):
+        keras.utils.set_random_seed(0)
+        model = small_model()
+        model.compile(keras.optimizers.SGD(0.5), "mse", jit_compile=jit_compile)
+        model.fit(x, y, batch_size=16, epochs=1, verbose=0)  # one step
+        weights.append([to_numpy(w) for w in model.weights])
+    keras.utils.set_random_seed(0)
+    initial = [to_numpy(w) for w in small_model().weights]
+    for compiled, uncompiled, before in zip(*weights, initial, strict=True):
+        assert not np.allclose(compiled, before)  # the step changed them
+        np.testing.assert_allclose(compiled, uncompiled, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.xla_default
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="tf.distribute strategies are TensorFlow's",
+)
+def test_tensorflow_strategy_keeps_xla_off():
+    import tensorflow as tf
+
+    with tf.distribute.OneDeviceStrategy("/cpu:0").scope():
+        model = small_model()
+        model.compile("adam", "mse")
+    assert model.jit_compile is False
