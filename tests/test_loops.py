@@ -28,10 +28,13 @@ def step(carry, x):
     return carry, (carry, carry * x)
 
 
+# autodiff=False: the loops inside a custom gradient, which JAX runs in
+# place along the axis.
+@pytest.mark.parametrize("autodiff", [True, False])
 @pytest.mark.parametrize("unroll", [False, True])
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("axis", [0, 1])
-def test_scan_matches_numpy(axis, reverse, unroll):
+def test_scan_matches_numpy(axis, reverse, unroll, autodiff):
     xs = XS if axis == 1 else np.moveaxis(XS, 1, 0)
     carry, (firsts, seconds) = loops.scan(
         step,
@@ -40,13 +43,15 @@ def test_scan_matches_numpy(axis, reverse, unroll):
         reverse=reverse,
         unroll=unroll,
         axis=axis,
+        autodiff=autodiff,
     )
     expected = numpy_scan(xs, INIT, reverse, axis)
     for got, want in zip((carry, firsts, seconds), expected, strict=True):
         np.testing.assert_allclose(to_numpy(got), want, rtol=1e-6, atol=1e-6)
 
 
-def test_scan_over_a_tuple_of_inputs():
+@pytest.mark.parametrize("autodiff", [True, False])
+def test_scan_over_a_tuple_of_inputs(autodiff):
     def add_both(carry, slices):
         a, b = slices
         carry = carry + a * b
@@ -57,6 +62,7 @@ def test_scan_over_a_tuple_of_inputs():
         keras.ops.convert_to_tensor(INIT),
         (keras.ops.convert_to_tensor(XS), keras.ops.convert_to_tensor(XS)),
         axis=1,
+        autodiff=autodiff,
     )
     expected = INIT[:, None] + np.cumsum(XS * XS, axis=1)
     np.testing.assert_allclose(to_numpy(ys), expected, rtol=1e-5, atol=1e-5)
@@ -65,14 +71,16 @@ def test_scan_over_a_tuple_of_inputs():
     )
 
 
+@pytest.mark.parametrize("autodiff", [True, False])
 @pytest.mark.parametrize("axis", [0, 1])
-def test_scan_over_no_steps(axis):
+def test_scan_over_no_steps(axis, autodiff):
     shape = (0, 2, 3) if axis == 0 else (2, 0, 3)
     carry, ys = loops.scan(
         lambda c, x: (c + x, c),
         keras.ops.convert_to_tensor(INIT),
         keras.ops.zeros(shape),
         axis=axis,
+        autodiff=autodiff,
     )
     np.testing.assert_array_equal(to_numpy(carry), INIT)
     assert tuple(ys.shape) == shape
