@@ -168,12 +168,16 @@ class SpikingModel(keras.Model):
     Everything else follows Keras: JAX and TensorFlow GPUs compile with
     XLA anyway, PyTorch stays eager, `run_eagerly=True` and `tf.distribute`
     strategies keep XLA off, and an explicit `jit_compile=True` or `False`
-    is taken as given.
+    is taken as given. XLA applies to `fit`, `evaluate` and `predict`
+    alike and costs 2 to 3 s of compilation per model and input shape on
+    TensorFlow: for short runs, `compile(..., jit_compile=False)`.
     """
 
     def _resolve_auto_jit_compile(self):
         # Keras' rule for jit_compile="auto" (compile, and fit or predict
-        # before compile), which turns XLA off for TensorFlow on CPU.
+        # before compile), which turns XLA off for TensorFlow on CPU. A
+        # private Keras method: tests/test_models.py checks that compile()
+        # still takes this answer.
         if backend.backend() == "tensorflow" and _xla_supported(self):
             return True
         return super()._resolve_auto_jit_compile()
