@@ -88,7 +88,7 @@ def build(
         name: str. Model name. Defaults to `"snn"`.
 
     Returns:
-        A `keras.Model` (functional, unbuilt optimizer), ready for
+        A `SpikingModel` (a functional `keras.Model`), ready for
         `compile` and `fit`.
 
     Example:
