@@ -8,15 +8,15 @@ inside the time loop. Three implementations give the same numbers:
 - `"scan"`: a loop (`keras_snn.loops.scan`) over `lif_step`,
   differentiated by the backend's autodiff.
 - `"bptt"` (what `"auto"` runs for training, and for inference except on
-  JAX): a custom gradient around
-  the forward loop (`keras.ops.custom_gradient` on TensorFlow, a
-  two-output `torch.autograd.Function` on PyTorch, a two-output
-  `jax.custom_vjp` on JAX), with a hand-written backpropagation through
-  time as a reverse loop. One graph node per layer instead of several per
-  step, which is what an eager backend (PyTorch, where the loops are plain
-  Python) needs; nothing of the forward loop is differentiated, so
-  compilers see two simple loops, which on JAX read and write the
-  batch-major sequences in place.
+  JAX): a custom gradient around the forward loop
+  (`keras.ops.custom_gradient` on TensorFlow, a two-output
+  `torch.autograd.Function` on PyTorch, a two-output `jax.custom_vjp` on
+  JAX), with a hand-written backpropagation through time as a reverse
+  loop. One graph node per layer instead of several per step, which is
+  what an eager backend (PyTorch, where the loops are plain Python) needs;
+  nothing of the forward loop is differentiated, so compilers see two
+  simple loops, which on JAX read and write the batch-major sequences in
+  place.
 - `"unrolled"`: the `"scan"` step unrolled in Python over a static number
   of timesteps. Keras' exporters lower it everywhere (LiteRT with builtin
   ops only, ONNX), and it is still differentiated by autodiff through the
