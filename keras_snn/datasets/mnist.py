@@ -1,4 +1,4 @@
-"""Dataset loaders used by the examples.
+"""MNIST, ready for `keras_snn.build()`.
 
 `load_mnist` reads MNIST from a local `.npz` file or downloads it with
 `keras.datasets.mnist`, and returns it ready for `keras_snn.build()`:
