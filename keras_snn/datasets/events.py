@@ -166,7 +166,7 @@ class TonicBatches(SampleBatches):
 
     def load(self, indices):
         x = np.zeros((len(indices), *self.sample_shape), "float32")
-        y = np.zeros(len(indices))
+        y = []
         for row, index in enumerate(indices):
             data, label = self.dataset[int(index)]
             frames = self._frames(data, index)
@@ -185,8 +185,8 @@ class TonicBatches(SampleBatches):
                     f"per sample. Received: label of shape {label.shape} "
                     f"for sample {index}"
                 )
-            y[row] = label
-        return x, y
+            y.append(label)
+        return x, np.asarray(y)
 
 
 def _no_frames(name, why):
