@@ -6,7 +6,7 @@ event camera (34 x 34 pixels, 2 polarities) during three saccades of
 about 100 ms each. `tonic.datasets.NMNIST(save_to=DIR)` reads them from
 DIR/NMNIST (the extracted `Train/` and `Test/` folders of `.bin` files,
 with `train.zip` and `test.zip` beside them), and downloads them there
-(about 1 GB) if they are missing. `tonic.transforms.ToFrame` bins each
+if they are missing. `tonic.transforms.ToFrame` bins each
 recording's events into `--timesteps` frames of spike counts, and
 `keras_snn.datasets.from_tonic` serves them channels-last,
 `[batch, T, 34, 34, 2]`, one batch at a time.
