@@ -76,8 +76,8 @@ def parse_args(argv=None):
         "--limit",
         type=int,
         default=None,
-        help="use only about LIMIT training and test samples, whole "
-        "batches (for a quick smoke run)",
+        help="stop each epoch after about LIMIT training samples and "
+        "test on about LIMIT, whole batches (for a quick smoke run)",
     )
     parser.add_argument(
         "--verbose",
