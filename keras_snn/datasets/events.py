@@ -134,7 +134,7 @@ class TonicBatches(SampleBatches):
                 )
             num_classes = len(classes)
         self.dataset = dataset
-        self.name = name
+        self.dataset_name = name
         self.sample_shape = self._frames(dataset[0][0], 0).shape
         super().__init__(
             len(dataset),
@@ -151,16 +151,16 @@ class TonicBatches(SampleBatches):
         if data.dtype.names is not None:
             raise ValueError(
                 _no_frames(
-                    self.name,
+                    self.dataset_name,
                     f"sample {index} is events with fields "
                     f"{data.dtype.names}, not frames",
                 )
             )
         if data.ndim < 3:
             raise ValueError(
-                f"The dataset {self.name} must give frames [T, P, H, W] "
-                f"or [T, P, X] (tonic.transforms.ToFrame). Received: "
-                f"sample {index} of shape {data.shape}"
+                f"The dataset {self.dataset_name} must give frames "
+                "[T, P, H, W] or [T, P, X] (tonic.transforms.ToFrame). "
+                f"Received: sample {index} of shape {data.shape}"
             )
         return np.moveaxis(data, 1, -1).astype("float32")
 
@@ -172,17 +172,18 @@ class TonicBatches(SampleBatches):
             frames = self._frames(data, index)
             if frames.shape != self.sample_shape:
                 raise ValueError(
-                    f"Every sample of {self.name} must give frames of one "
-                    f"shape, {self.sample_shape} like sample 0 (channels "
-                    "last); slice with ToFrame(n_time_bins=...). Received: "
+                    f"Every sample of {self.dataset_name} must give frames "
+                    f"of one shape, {self.sample_shape} like sample 0 "
+                    "(channels last); slice with ToFrame(n_time_bins=...). "
+                    "Received: "
                     f"{frames.shape} for sample {index}"
                 )
             x[row] = frames
             label = np.asarray(label)
             if label.shape != ():
                 raise ValueError(
-                    f"The dataset {self.name} must give one integer label "
-                    f"per sample. Received: label of shape {label.shape} "
+                    f"The dataset {self.dataset_name} must give one integer "
+                    f"label per sample. Received: label of shape {label.shape} "
                     f"for sample {index}"
                 )
             y.append(label)
