@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 
@@ -10,18 +11,33 @@ import numpy as np
 import pytest
 
 from tests.test_datasets import write_mnist
+from tests.test_datasets_events import write_nmnist
+from tests.test_datasets_shd import random_shd
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_example(name, *args):
+def run_example(name, *args, setup=None):
+    """Runs examples/`name` with `args`; `setup` is Python code run first,
+    in the same process."""
     env = {
         **os.environ,
         "KERAS_BACKEND": keras.backend.backend(),
         "PYTHONPATH": REPO,
     }
+    script = os.path.join(REPO, "examples", name)
+    command = [sys.executable, script, *args]
+    if setup is not None:
+        command = [
+            sys.executable,
+            "-c",
+            f"{setup}\nimport runpy, sys\n"
+            f"sys.path.insert(0, {os.path.dirname(script)!r})\n"
+            f"sys.argv = {[script, *args]!r}\n"
+            f"runpy.run_path({script!r}, run_name='__main__')",
+        ]
     return subprocess.run(
-        [sys.executable, os.path.join(REPO, "examples", name), *args],
+        command,
         env=env,
         capture_output=True,
         text=True,
@@ -37,6 +53,8 @@ def run_example(name, *args):
         "train_mnist.py",
         "train_conv_digits.py",
         "export_tflite.py",
+        "train_shd.py",
+        "train_nmnist.py",
     ],
 )
 def test_help(name):
@@ -107,6 +125,47 @@ def test_train_conv_digits_smoke_run(tmp_path, encoding, readout):
         (None, 3, 8, 8, 16),
         (None, 3, 4, 4, 32),
     ]
+
+
+def test_train_shd_smoke_run_on_a_synthetic_directory(tmp_path):
+    random_shd(tmp_path / "shd_train.h5", samples=24, seed=1)
+    random_shd(tmp_path / "shd_test.h5", samples=10, seed=2)
+    out = run_example(
+        "train_shd.py",
+        f"--data={tmp_path}",
+        "--epochs=1",
+        "--limit=16",
+        "--batch-size=8",
+        "--bins=10",
+        "--units=8",
+        "--verbose=0",
+    )
+    assert f"backend: {keras.backend.backend()}" in out
+    assert "(1 epochs of 2 batches)" in out and "test samples: 10" in out
+    last = out.strip().splitlines()[-1]
+    assert (
+        last.startswith("test accuracy: 0.") or last == "test accuracy: 1.0000"
+    )
+
+
+def test_train_nmnist_smoke_run_on_synthetic_files(tmp_path):
+    write_nmnist(tmp_path, per_class=(2, 1))
+    out = run_example(
+        "train_nmnist.py",
+        f"--data={tmp_path}",
+        "--epochs=1",
+        "--limit=12",
+        "--batch-size=6",
+        "--timesteps=3",
+        "--verbose=0",
+        # tonic wants all 10,000 N-MNIST files before it reads instead of
+        # downloading; it reads the synthetic .bin files with its own code.
+        setup="import tonic\n"
+        "tonic.datasets.NMNIST._check_exists = lambda self: True",
+    )
+    assert "frames: (3, 34, 34, 2)" in out
+    assert "(1 epochs of 2 batches)" in out and "test recordings: 10" in out
+    assert re.fullmatch(r"test accuracy: [01]\.\d{4}", out.splitlines()[-1])
 
 
 def test_export_tflite_smoke_run(tmp_path):
