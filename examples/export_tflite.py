@@ -12,22 +12,39 @@ also writes an int8 LiteRT file (`keras_snn.export.quantize_litert`) and
 compares its accuracy, and exports the streaming (one timestep per call)
 model to LiteRT and runs it step by step. It prints the file sizes.
 
+The converters and runtimes are in the `export` extra (`pip install -e
+".[export]"`); a format whose modules are missing is skipped with a
+message naming them.
+
     KERAS_BACKEND=tensorflow python examples/export_tflite.py
     KERAS_BACKEND=torch python examples/export_tflite.py --epochs 5
     python examples/export_tflite.py --epochs 1 --limit 128   # smoke run
 """
 
+# Keras and the backend are imported where they are used, after the
+# arguments are parsed: `--help` and argument errors come at once, without
+# the backend's start-up time and log lines.
 import argparse
+import importlib.util
 import os
 
-import keras
 import numpy as np
 from train_digits import load_data
 
-import keras_snn
-from keras_snn import export
-
 EXTENSIONS = {"tf_saved_model": "", "litert": ".tflite", "onnx": ".onnx"}
+
+# The modules that each format needs on each backend that can export it:
+# the converter and the runtime that runs the artifact. LiteRT converts
+# with TensorFlow and runs in ai-edge-litert, or else in tf.lite.
+MODULES = {
+    "tf_saved_model": {"tensorflow": [], "jax": ["tensorflow"]},
+    "litert": {"tensorflow": []},
+    "onnx": {
+        "tensorflow": ["tf2onnx", "onnx", "onnxruntime"],
+        "jax": ["jax2onnx", "onnx", "onnxruntime"],
+        "torch": ["onnxscript", "onnx", "onnxruntime"],
+    },
+}
 
 
 def parse_args(argv=None):
@@ -61,12 +78,39 @@ def parse_args(argv=None):
         default=os.path.join("examples", "output", "export"),
         help="where to write the exported files",
     )
+    parser.add_argument(
+        "--formats",
+        nargs="+",
+        choices=list(EXTENSIONS),
+        default=list(EXTENSIONS),
+        help="the formats to export (LiteRT also brings the int8 and "
+        "streaming exports)",
+    )
     args = parser.parse_args(argv)
     for name in ("epochs", "limit", "representative"):
         value = getattr(args, name)
         if value is not None and value < 1:
             parser.error(f"--{name} must be at least 1")
     return args
+
+
+def missing_modules(format, backend):
+    """What `format` needs on `backend` and is not installed, as a message
+    naming the modules and the extras that install them, or None."""
+    missing = [
+        name
+        for name in MODULES[format].get(backend, [])
+        if importlib.util.find_spec(name) is None
+    ]
+    if not missing:
+        return None
+    extras = sorted(
+        {"tensorflow" if m == "tensorflow" else "export" for m in missing}
+    )
+    return (
+        f"needs {', '.join(missing)}, not installed "
+        f'(pip install -e ".[{",".join(extras)}]")'
+    )
 
 
 def size(path):
@@ -100,8 +144,39 @@ def run_stream(run, stream, x):
     return rates
 
 
+def export_formats(model, formats, output_dir, x, y, expected):
+    """Exports `model` to each format that this backend can produce and
+    whose modules are installed, and compares each artifact's rates on `x`
+    with `expected`; returns the formats exported."""
+    import keras
+
+    from keras_snn import export
+
+    backend = keras.backend.backend()
+    exported = []
+    for format in formats:
+        path = os.path.join(output_dir, f"digits{EXTENSIONS[format]}")
+        backends = export.FORMATS[format]
+        missing = missing_modules(format, backend)
+        if backend not in backends:
+            print(f"{format:<16} needs KERAS_BACKEND in {list(backends)}")
+        elif missing:
+            print(f"{format:<16} skipped: {missing}")
+        else:
+            export.export(model, path, format=format)
+            rates = export.load_exported(path, format)(x)
+            compare(format, rates, expected, y, path)
+            exported.append(format)
+    return exported
+
+
 def main(argv=None):
     args = parse_args(argv)
+    import keras
+
+    import keras_snn
+    from keras_snn import export
+
     keras.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = load_data(args.seed, args.limit)
     model = keras_snn.build(input_size=64, output_size=10)
@@ -121,16 +196,10 @@ def main(argv=None):
     )
     compare("keras predict", expected, expected, y_test, keras_path)
 
-    for format, backends in export.FORMATS.items():
-        path = os.path.join(args.output_dir, f"digits{EXTENSIONS[format]}")
-        if keras.backend.backend() not in backends:
-            print(f"{format:<16} needs KERAS_BACKEND in {list(backends)}")
-            continue
-        export.export(model, path, format=format)
-        rates = export.load_exported(path, format)(x_test)
-        compare(format, rates, expected, y_test, path)
-
-    if keras.backend.backend() != "tensorflow":
+    exported = export_formats(
+        model, args.formats, args.output_dir, x_test, y_test, expected
+    )
+    if "litert" not in exported:
         return
     int8_path = os.path.join(args.output_dir, "digits_int8.tflite")
     export.quantize_litert(model, int8_path, x_train[: args.representative])

@@ -25,15 +25,15 @@ Pick the backend with the `KERAS_BACKEND` environment variable:
     python examples/train_conv_digits.py --epochs 1 --limit 64   # smoke run
 """
 
+# Keras and the backend are imported where they are used, after the
+# arguments are parsed: `--help` and argument errors come at once, without
+# the backend's start-up time and log lines.
 import argparse
 import os
 import time
 
-import keras
 import numpy as np
 import train_digits
-
-import keras_snn
 
 
 def parse_args(argv=None):
@@ -114,6 +114,10 @@ def load_data(seed, limit=None):
 
 def conv_block(x, filters, name):
     """Conv2D at every step, spiking neurons, 2x2 average pooling."""
+    import keras
+
+    import keras_snn
+
     x = keras.layers.TimeDistributed(
         keras.layers.Conv2D(filters, 3, padding="same"), name=f"{name}_conv"
     )(x)
@@ -125,6 +129,10 @@ def conv_block(x, filters, name):
 
 def build_model(timesteps, encoding, readout, seed):
     """The convolutional SNN: `[batch, 8, 8, 1]` images to 10 scores."""
+    import keras
+
+    import keras_snn
+
     inputs = keras.Input((8, 8, 1), name="images")
     if encoding == "poisson":
         x = keras_snn.PoissonEncoding(timesteps, seed=seed)(inputs)
@@ -147,6 +155,8 @@ def build_model(timesteps, encoding, readout, seed):
 
 def main(argv=None):
     args = parse_args(argv)
+    import keras
+
     keras.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = load_data(args.seed, args.limit)
     model, loss = build_model(

@@ -22,13 +22,12 @@ Pick the backend with the `KERAS_BACKEND` environment variable:
     python examples/train_mnist.py --epochs 1 --limit 1000   # smoke run
 """
 
+# Keras and the backend are imported where they are used, after the
+# arguments are parsed: `--help` and argument errors come at once, without
+# the backend's start-up time and log lines.
 import argparse
 import os
 import time
-
-import keras
-
-import keras_snn
 
 
 def parse_args(argv=None):
@@ -84,6 +83,10 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    import keras
+
+    import keras_snn
+
     keras.utils.set_random_seed(args.seed)
     (x_train, y_train), (x_test, y_test) = keras_snn.datasets.load_mnist(
         args.data

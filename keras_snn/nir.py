@@ -28,7 +28,8 @@ method}`). See `discretize` for the formulas. snnTorch's convention, forward
 Euler with `dt = 1e-4`, is the preset `SNNTORCH`:
 `to_nir(model, **keras_snn.nir.SNNTORCH)`.
 
-Needs the `nir` package, the `nir` extra: `pip install keras-snn[nir]`.
+Needs the `nir` package, the `nir` extra: `pip install -e ".[nir]"` from
+a checkout of keras_snn (or `pip install nir`).
 """
 
 import collections
@@ -64,7 +65,8 @@ def _nir():
     except ImportError as error:
         raise ImportError(
             "keras_snn.nir needs the nir package. Install it with "
-            "`pip install keras-snn[nir]` (or `pip install nir`)."
+            '`pip install -e ".[nir]"` from the keras_snn checkout (or '
+            "`pip install nir`)."
         ) from error
     return nir
 

@@ -1,10 +1,11 @@
 """Plots of spiking activity: spike rasters, rate histograms, membranes.
 
-Needs matplotlib, the `plot` extra: `pip install keras-snn[plot]`. The
-figures are drawn with matplotlib's Agg backend, without `pyplot`: they
-work without a display, leave pyplot's global state alone, and are freed
-like any Python object. Each function returns a
-`matplotlib.figure.Figure` and, given `path`, also saves it as a PNG.
+Needs matplotlib, the `plot` extra: `pip install -e ".[plot]"` from a
+checkout of keras_snn (or `pip install matplotlib`). The figures are drawn
+with matplotlib's Agg backend, without `pyplot`: they work without a
+display, leave pyplot's global state alone, and are freed like any Python
+object. Each function returns a `matplotlib.figure.Figure` and, given
+`path`, also saves it as a PNG.
 
 The spike plots take either a dict `{layer name: spike train}` (as
 `keras_snn.monitoring.spike_trains` returns) or a model and a batch of
@@ -26,7 +27,8 @@ def _matplotlib():
     except ImportError as error:
         raise ImportError(
             "keras_snn.plot needs matplotlib. Install it with "
-            "`pip install keras-snn[plot]` (or `pip install matplotlib`)."
+            '`pip install -e ".[plot]"` from the keras_snn checkout (or '
+            "`pip install matplotlib`)."
         ) from error
     return Figure, FigureCanvasAgg
 
@@ -101,11 +103,24 @@ def _check_sample(sample, batch):
     return int(sample)
 
 
-def raster(source, x=None, *, layers=None, sample=0, path=None):
+def raster(
+    source,
+    x=None,
+    *,
+    layers=None,
+    sample=0,
+    image=None,
+    title=None,
+    unit_labels=None,
+    path=None,
+):
     """Spike rasters of LIF layers for one sample.
 
     One panel per layer: a mark at `(t, n)` for every step `t` at which
-    neuron `n` fired.
+    neuron `n` fired. Optionally, a first panel shows the input as an
+    image, the figure has a title (such as the sample's true and predicted
+    labels), and chosen layers get one labelled y tick per neuron (such as
+    the class names of the output layer).
 
     Args:
         source: a dict `{layer name: spike train [batch, time, units]}`
@@ -116,20 +131,57 @@ def raster(source, x=None, *, layers=None, sample=0, path=None):
         layers: None (every layer of `source`, or every top-level `LIF`
             layer of the model), a layer name or a list of names.
         sample: int. Index of the sample in the batch. Defaults to 0.
+        image: None or a 2-D array `[height, width]`, drawn in grey scale
+            in a first panel titled "input" (for instance the sample's
+            pixels, `x[sample].reshape(8, 8)`). Defaults to None (no
+            panel).
+        title: None or str. The figure's title. Defaults to None.
+        unit_labels: None or a dict `{layer name: labels}`, one label per
+            neuron of the layer: its panel gets one y tick per neuron,
+            labelled so (for instance `{"lif_output": range(10)}` for the
+            classes of a digit classifier). Defaults to None.
         path: str or None. Where to save the figure as a PNG.
 
     Returns:
-        A `matplotlib.figure.Figure` with one axes per layer, each holding
-        one scatter collection with one point per spike.
+        A `matplotlib.figure.Figure` with, after the image's axes if there
+        is one, one axes per layer, each holding one scatter collection
+        with one point per spike.
+
+    Raises:
+        ValueError: if `image` is not 2-D, `unit_labels` names a layer
+            that is not plotted or does not give one label per neuron,
+            or `sample` is not an index into the batch.
 
     Example:
 
     ```python
     keras_snn.plot.raster(model, x_test[:8], sample=3, path="raster.png")
+    keras_snn.plot.raster(
+        model,
+        x_test[:1],
+        image=x_test[0].reshape(8, 8),
+        title=f"label {y_test[0]}",
+        unit_labels={"lif_output": range(10)},
+    )
     ```
     """
     trains = _spike_trains(source, x, layers)
-    figure, axes = _figure(len(trains))
+    if image is not None:
+        image = np.asarray(image)
+        if image.ndim != 2:
+            raise ValueError(
+                "image must be a 2-D array [height, width]. Received: "
+                f"image of shape {image.shape}"
+            )
+    ticks = _unit_labels(unit_labels, trains)
+    figure, axes = _figure(len(trains) + (image is not None))
+    if image is not None:
+        image_ax = axes.pop(0)
+        image_ax.imshow(image, cmap="gray_r", interpolation="nearest")
+        image_ax.set_title("input")
+        image_ax.set_axis_off()
+    if title is not None:
+        figure.suptitle(title)
     for ax, (name, train) in zip(axes, trains.items(), strict=True):
         sample = _check_sample(sample, train.shape[0])
         steps, units = train.shape[1:]
@@ -143,7 +195,38 @@ def raster(source, x=None, *, layers=None, sample=0, path=None):
         )
         ax.set_xlabel("timestep")
         ax.set_ylabel("neuron")
+        if name in ticks:
+            ax.set_yticks(np.arange(units), ticks[name])
     return _finish(figure, path)
+
+
+def _unit_labels(unit_labels, trains):
+    """`{layer name: [str, one per neuron]}`, checked against `trains`."""
+    if unit_labels is None:
+        return {}
+    if not isinstance(unit_labels, dict):
+        raise ValueError(
+            "unit_labels must be a dict {layer name: labels}. Received: "
+            f"unit_labels of type {type(unit_labels).__name__}"
+        )
+    ticks = {}
+    for name, labels in unit_labels.items():
+        if name not in trains:
+            raise ValueError(
+                f"unit_labels names {name!r}, which is not plotted. "
+                f"Plotted layers: {list(trains)}. Received: "
+                f"unit_labels={unit_labels!r}"
+            )
+        labels = [str(label) for label in labels]
+        units = trains[name].shape[2]
+        if len(labels) != units:
+            raise ValueError(
+                f"unit_labels must give one label per neuron: {name!r} "
+                f"has {units} neurons. Received: {len(labels)} labels "
+                f"for {name!r}"
+            )
+        ticks[name] = labels
+    return ticks
 
 
 def rate_histogram(source, x=None, *, layers=None, bins=20, path=None):

@@ -1,5 +1,6 @@
 """Smoke runs of the example scripts, in a subprocess on this backend."""
 
+import importlib
 import importlib.util
 import os
 import re
@@ -10,14 +11,16 @@ import keras
 import numpy as np
 import pytest
 
+import keras_snn
 from tests.test_datasets import write_mnist
 from tests.test_datasets_events import write_nmnist
 from tests.test_datasets_shd import random_shd
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EXAMPLES = os.path.join(REPO, "examples")
 
 
-def run_example(name, *args, setup=None):
+def run(name, *args, setup=None):
     """Runs examples/`name` with `args`; `setup` is Python code run first,
     in the same process."""
     env = {
@@ -25,7 +28,7 @@ def run_example(name, *args, setup=None):
         "KERAS_BACKEND": keras.backend.backend(),
         "PYTHONPATH": REPO,
     }
-    script = os.path.join(REPO, "examples", name)
+    script = os.path.join(EXAMPLES, name)
     command = [sys.executable, script, *args]
     if setup is not None:
         command = [
@@ -43,7 +46,11 @@ def run_example(name, *args, setup=None):
         text=True,
         check=True,
         timeout=600,
-    ).stdout
+    )
+
+
+def run_example(name, *args, setup=None):
+    return run(name, *args, setup=setup).stdout
 
 
 @pytest.mark.parametrize(
@@ -58,8 +65,13 @@ def run_example(name, *args, setup=None):
     ],
 )
 def test_help(name):
-    out = run_example(name, "--help")
+    result = run(name, "--help")
+    out = result.stdout
     assert "--epochs" in out and "--limit" in out and "KERAS_BACKEND" in out
+    # The arguments are parsed before Keras is imported: no backend start-up
+    # (TensorFlow logs lines to stderr as it loads, even on JAX and PyTorch,
+    # through Keras).
+    assert result.stderr == ""
 
 
 def test_train_digits_smoke_run(tmp_path):
@@ -75,6 +87,7 @@ def test_train_digits_smoke_run(tmp_path):
     )
     assert f"backend: {keras.backend.backend()}" in out
     assert "test accuracy:" in out and "training CPU time:" in out
+    assert "loaded back, it predicts the same rates" in out
     model = keras.saving.load_model(output, safe_mode=True)
     assert model.output_shape == (None, 10)
     if importlib.util.find_spec("matplotlib") is not None:
@@ -193,3 +206,25 @@ def test_export_tflite_smoke_run(tmp_path):
         assert (tmp_path / "digits_int8.tflite").exists()
     else:
         assert "needs KERAS_BACKEND in ['tensorflow']" in lines["litert"]
+
+
+def test_export_skips_a_format_whose_converter_is_missing(
+    tmp_path, monkeypatch, capsys
+):
+    # In this process, with onnx made unimportable, on an untrained model:
+    # the example says what to install instead of failing in the exporter.
+    monkeypatch.syspath_prepend(EXAMPLES)
+    monkeypatch.setitem(sys.modules, "onnx", None)
+    export_tflite = importlib.import_module("export_tflite")
+    model = keras_snn.build(
+        input_size=64, hidden_sizes=[4], output_size=10, num_timesteps=2
+    )
+    x = np.zeros((2, 64), np.float32)
+    exported = export_tflite.export_formats(
+        model, ["onnx"], str(tmp_path), x, np.zeros(2), np.zeros((2, 10))
+    )
+    (line,) = capsys.readouterr().out.splitlines()
+    assert exported == []
+    assert line.startswith("onnx             skipped: needs onnx, not")
+    assert line.endswith('(pip install -e ".[export]")')
+    assert os.listdir(tmp_path) == []

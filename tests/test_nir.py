@@ -1,3 +1,5 @@
+import sys
+
 import keras
 import nir
 import numpy as np
@@ -1050,3 +1052,9 @@ def test_snntorch_rleaky_export_imports_with_the_same_spikes():
     assert model.layers[0].recurrent
     np.testing.assert_array_equal(to_numpy(model(X)), expected)
     assert 0.1 < spike_fraction(expected) < 0.9
+
+
+def test_missing_nir_names_the_checkout_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "nir", None)
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[nir\]"'):
+        snn_nir.to_nir(keras_model())

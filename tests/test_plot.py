@@ -84,6 +84,76 @@ def test_raster_of_build_model():
     assert counts == [int(t[3].sum()) for t in trains.values()]
 
 
+def test_raster_with_image_title_and_unit_labels(tmp_path):
+    trains = random_trains()
+    image = np.arange(12, dtype=np.float32).reshape(3, 4)
+    path = str(tmp_path / "raster.png")
+    figure = plot.raster(
+        trains,
+        sample=1,
+        image=image,
+        title="label 3, predicted 5",
+        unit_labels={"b": ["w", "x", "y", 7]},
+        path=path,
+    )
+    image_ax, a_ax, b_ax = figure.axes
+    (shown,) = image_ax.get_images()
+    np.testing.assert_array_equal(shown.get_array(), image)
+    assert image_ax.get_title() == "input"
+    assert figure.get_suptitle() == "label 3, predicted 5"
+    # The raster panels are those of the figure without the options.
+    for ax, train in zip((a_ax, b_ax), trains.values(), strict=True):
+        times, neurons = np.nonzero(train[1])
+        np.testing.assert_array_equal(
+            ax.collections[0].get_offsets(), np.stack([times, neurons], 1)
+        )
+    # One tick per neuron of "b", labelled; "a" keeps matplotlib's ticks.
+    np.testing.assert_array_equal(b_ax.get_yticks(), [0, 1, 2, 3])
+    assert [t.get_text() for t in b_ax.get_yticklabels()] == [
+        "w",
+        "x",
+        "y",
+        "7",
+    ]
+    assert not {t.get_text() for t in a_ax.get_yticklabels()} & {"w", "x"}
+    assert_png(path)
+
+
+def test_raster_options_of_a_build_model():
+    model = keras_snn.build(
+        input_size=4, hidden_sizes=[5], output_size=3, num_timesteps=4
+    )
+    x = np.full((1, 4), 0.5, np.float32)
+    figure = plot.raster(
+        model,
+        x,
+        image=x.reshape(2, 2),
+        unit_labels={"lif_output": ["cat", "dog", "eel"]},
+    )
+    assert [ax.get_title().split(":")[0] for ax in figure.axes] == [
+        "input",
+        "lif_0",
+        "lif_output",
+    ]
+    labels = [t.get_text() for t in figure.axes[2].get_yticklabels()]
+    assert labels == ["cat", "dog", "eel"]
+    assert figure.get_suptitle() == ""
+
+
+def test_raster_option_errors():
+    trains = random_trains()
+    with pytest.raises(ValueError, match=r"image of shape \(6,\)"):
+        plot.raster(trains, image=np.zeros(6))
+    with pytest.raises(ValueError, match=r"'c', which is not plotted.*'a'"):
+        plot.raster(trains, unit_labels={"c": range(6)})
+    with pytest.raises(ValueError, match=r"'b' has 4 neurons.*3 labels"):
+        plot.raster(trains, unit_labels={"b": range(3)})
+    with pytest.raises(ValueError, match="unit_labels of type list"):
+        plot.raster(trains, unit_labels=["a", "b"])
+    with pytest.raises(ValueError, match=r"not plotted.*\['b'\]"):
+        plot.raster(trains, layers="b", unit_labels={"a": range(6)})
+
+
 def test_unknown_layer_is_named():
     with pytest.raises(ValueError, match=r"'c'.*\['a', 'b'\]"):
         plot.raster(random_trains(), layers=["a", "c"])
@@ -168,5 +238,5 @@ def test_missing_matplotlib(monkeypatch):
         if name == "matplotlib" or name.startswith("matplotlib."):
             monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(ImportError, match=r"pip install keras-snn\[plot\]"):
+    with pytest.raises(ImportError, match=r'pip install -e "\.\[plot\]"'):
         plot.raster(random_trains())

@@ -51,8 +51,16 @@ def main(argv=None):
 
     os.makedirs(args.output, exist_ok=True)
     batch = x_test[:256]
-    print("label of sample 0:", y_test[0])
-    plot.raster(model, batch, path=os.path.join(args.output, "raster.png"))
+    predicted = model.predict(batch[:1], verbose=0).argmax()
+    print("label of sample 0:", y_test[0], "predicted:", predicted)
+    plot.raster(
+        model,
+        batch,
+        image=batch[0].reshape(8, 8),
+        title=f"test image 0: label {y_test[0]}, predicted {predicted}",
+        unit_labels={"lif_output": range(10)},
+        path=os.path.join(args.output, "raster.png"),
+    )
     plot.rate_histogram(
         model, batch, path=os.path.join(args.output, "rates.png")
     )
