@@ -177,8 +177,14 @@ def assert_equal_to_neurobench(net, model, keras_input, torch_input):
     return ours
 
 
-@pytest.mark.parametrize("kind", ["spikes", "analog"])
-@pytest.mark.parametrize("form", ["neuron_kernels", "dense_layers"])
+@pytest.mark.parametrize(
+    "form, kind",
+    [
+        ("neuron_kernels", "spikes"),
+        ("neuron_kernels", "analog"),
+        ("dense_layers", "analog"),
+    ],
+)
 def test_dense_network_equals_neurobench(form, kind):
     net, model = dense_pair(form)
     x = inputs(kind, (BATCH, STEPS, 7))
@@ -198,8 +204,16 @@ def test_static_input_counts_at_every_step_as_neurobench():
     ours = assert_equal_to_neurobench(net, model, x, repeated)
     first = ours["layers"][model.layers[0].name]["synaptic_operations"]
     assert first["dense"] == STEPS * 7 * 9
-    nonzero_rows = (model.layers[0].cell.kernel.numpy() != 0).sum(axis=1)
-    assert first["effective_macs"] == STEPS * nonzero_rows.sum()
+    kernel = keras.ops.convert_to_numpy(model.layers[0].cell.kernel.value)
+    assert first["effective_macs"] == STEPS * np.count_nonzero(kernel)
+    # The same network with the input repeated by a layer counts the same.
+    encoded = keras.Sequential(
+        [keras.Input((7,)), keras_snn.RepeatEncoding(STEPS), lif(9), lif(4)]
+    )
+    encoded.set_weights(model.get_weights())
+    repeated = efficiency.profile(encoded, x)
+    for key in ("synaptic_operations", "activation_sparsity", "footprint"):
+        assert repeated[key] == ours[key]
 
 
 @pytest.mark.parametrize("kind", ["spikes", "analog"])
@@ -412,3 +426,44 @@ def test_monitor_logs_every_epoch():
         history.history["activation_sparsity"][-1]
         == (last["activation_sparsity"])
     )
+
+
+def test_pooling_and_time_distributed_dense():
+    inputs = keras.Input((STEPS, 6, 6, 1))
+    x = keras.layers.TimeDistributed(keras.layers.Conv2D(2, 3), name="conv")(
+        inputs
+    )
+    x = lif(name="conv_lif")(x)
+    x = keras.layers.TimeDistributed(keras.layers.MaxPooling2D(), name="pool")(
+        x
+    )
+    x = keras.layers.TimeDistributed(keras.layers.Flatten(), name="flat")(x)
+    x = keras.layers.TimeDistributed(keras.layers.Dense(3), name="dense")(x)
+    model = keras.Model(inputs, lif(name="out")(x))
+    kernel = pruned(np.random.default_rng(5), (8, 3), 1.0)
+    model.get_layer("dense").layer.kernel.assign(kernel)
+    x = inputs_of(model)
+    spikes = spike_trains(model, x, "conv_lif")["conv_lif"]
+    # 4x4x2 spikes, max-pooled 2x2 by NumPy, flattened as Keras does.
+    pooled = spikes.reshape(BATCH, STEPS, 2, 2, 2, 2, 2).max(axis=(3, 5))
+    flat = pooled.reshape(BATCH, STEPS, 8)
+    expected = (flat != 0).sum(axis=(0, 1)) @ (kernel != 0).sum(axis=1)
+    result = efficiency.profile(model, x)
+    layers = result["layers"]
+    assert list(layers) == ["conv", "conv_lif", "pool", "flat", "dense", "out"]
+    assert flat.sum() > 0
+    assert layers["dense"]["synaptic_operations"] == {
+        "effective_macs": 0.0,
+        "effective_acs": expected / BATCH,
+        "dense": STEPS * 8 * 3,
+    }
+    assert layers["pool"]["synaptic_operations"]["dense"] == 0
+    # A valid 3x3 convolution of a 6x6 image: 16 outputs of 9 taps each.
+    conv = layers["conv"]["synaptic_operations"]
+    assert conv["dense"] == STEPS * 16 * 9 * 2
+    assert conv["effective_macs"] > 0
+    assert layers["conv"]["connection_sparsity"] == 0
+
+
+def inputs_of(model):
+    return inputs("analog", (BATCH, *model.inputs[0].shape[1:]))
