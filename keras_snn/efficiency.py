@@ -693,7 +693,8 @@ def energy(profile, device="fp32_45nm", ann_device="fp32_45nm"):
       first layer on another device.
 
     Args:
-        profile: dict, as returned by `profile`.
+        profile: dict, as returned by `profile`, or one layer's figures,
+            `profile(...)["layers"][name]`.
         device: str or dict. A device name from the table, or a dict with
             the keys `"mac"`, `"ac"` and `"neuron_update"` (joules per
             operation). Defaults to `"fp32_45nm"`.

@@ -297,6 +297,15 @@ def test_build_model_layers_and_batch_size():
     assert layers["logits"]["footprint"] == 0
     assert whole["footprint"] == 4 * (6 * 8 + 8 + 8 * 3 + 3)
     assert whole["num_samples"] == 7
+    # One layer's energy, from its own figures.
+    joules = efficiency.energy(layers["lif_0"])
+    first = layers["lif_0"]
+    assert joules["synaptic"] == pytest.approx(
+        first["synaptic_operations"]["effective_macs"] * 4.6e-12
+    )
+    assert joules["neuron"] == pytest.approx(
+        first["membrane_updates"] * 4.6e-12
+    )
 
 
 def test_energy_from_the_device_table():
