@@ -80,10 +80,17 @@ def _layer_kind(layer):
     inner = layer
     if isinstance(layer, keras.layers.TimeDistributed):
         inner = layer.layer
-    if type(inner) in _DENSE:
-        return "dense"
-    if type(inner) in _CONV:
-        return "conv"
+    if type(inner) in _DENSE + _CONV:
+        if inner.activation is not keras.activations.linear:
+            # NeuroBench would count an activation module's outputs in
+            # the activation sparsity; a number without them would differ.
+            raise ValueError(
+                "profile counts synaptic layers without an activation "
+                "function; NeuroBench counts a ReLU or sigmoid as a layer "
+                f"of its own. Received: layer {layer.name!r} with "
+                f"activation={keras.activations.serialize(inner.activation)!r}"
+            )
+        return "dense" if type(inner) in _DENSE else "conv"
     if isinstance(inner, NeuronLayer) and inner is layer:
         if layer.stateful or layer.go_backwards:
             raise ValueError(

@@ -414,6 +414,15 @@ def test_models_it_cannot_count():
     )
     with pytest.raises(ValueError, match="'wrapped'.*DepthwiseConv2D"):
         efficiency.profile(depthwise, np.zeros((2, STEPS, 4, 4, 2)))
+    relu = keras.Sequential(
+        [
+            keras.Input((STEPS, 7)),
+            keras.layers.Dense(3, activation="relu"),
+            lif(),
+        ]
+    )
+    with pytest.raises(ValueError, match="activation='relu'"):
+        efficiency.profile(relu, np.zeros((2, STEPS, 7)))
 
 
 def test_monitor_logs_every_epoch():
