@@ -14,8 +14,10 @@ The public surface, re-exported explicitly:
 - losses on firing rates, `keras_snn.losses`;
 - the firing-rate regularizer, `keras_snn.regularizers.FiringRate`;
 - spike trains and a firing-rate callback, `keras_snn.monitoring`;
-- plots of spikes, rates and membranes, `keras_snn.plot` (needs
-  matplotlib);
+- plots of spikes, rates and membranes, and of operations and sparsity
+  per layer, `keras_snn.plot` (needs matplotlib);
+- synaptic operations, sparsity, footprint and energy with NeuroBench's
+  definitions, `keras_snn.efficiency`;
 - dataset loaders for the examples, `keras_snn.datasets`;
 - deployment: checked export, int8 LiteRT and streaming models,
   `keras_snn.export`;
@@ -23,6 +25,7 @@ The public surface, re-exported explicitly:
 """
 
 from keras_snn import datasets
+from keras_snn import efficiency
 from keras_snn import export
 from keras_snn import losses
 from keras_snn import monitoring
@@ -77,6 +80,7 @@ __all__ = [
     "beta_from_tau",
     "build",
     "datasets",
+    "efficiency",
     "export",
     "lif_neuron",
     "lif_sequence",

@@ -1,4 +1,5 @@
-"""Plots of spiking activity: spike rasters, rate histograms, membranes.
+"""Plots of spiking activity: spike rasters, rate histograms, membranes,
+and operations and sparsity per layer.
 
 Needs matplotlib, the `plot` extra: `pip install -e ".[plot]"` from a
 checkout of keras_snn (or `pip install matplotlib`). The figures are drawn
@@ -6,6 +7,8 @@ with matplotlib's Agg backend, without `pyplot`: they work without a
 display, leave pyplot's global state alone, and are freed like any Python
 object. Each function returns a `matplotlib.figure.Figure` and, given
 `path`, also saves it as a PNG.
+
+`efficiency` plots a `keras_snn.efficiency.profile` per layer.
 
 The spike plots take either a dict `{layer name: spike train}` (as
 `keras_snn.monitoring.spike_trains` returns) or a model and a batch of
@@ -360,5 +363,96 @@ def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
         ax.set_ylabel("membrane")
     figure.legend(
         handles=axes[0].get_lines(), loc="outside upper center", ncols=3
+    )
+    return _finish(figure, path)
+
+
+def efficiency(profile, *, path=None):
+    """Synaptic operations and activation sparsity per layer.
+
+    Two panels, from a `keras_snn.efficiency.profile` result:
+
+    - per layer with synaptic operations, the effective MACs and ACs per
+      sample as stacked bars, next to the dense count as an outlined bar,
+      on a logarithmic axis;
+    - per spiking layer, the activation sparsity (the fraction of zero
+      outputs) as a bar in [0, 1].
+
+    Args:
+        profile: dict, as returned by `keras_snn.efficiency.profile`.
+        path: str or None. Where to save the figure as a PNG.
+
+    Returns:
+        A `matplotlib.figure.Figure` with two axes: the first holds three
+        bar containers (`"effective MACs"`, `"effective ACs"`, `"dense"`)
+        with one bar per layer with operations, the second one container
+        with one bar per spiking layer.
+
+    Example:
+
+    ```python
+    result = keras_snn.efficiency.profile(model, x_test[:256])
+    keras_snn.plot.efficiency(result, path="efficiency.png")
+    ```
+    """
+    try:
+        layers = profile["layers"]
+        counted = {
+            name: figures["synaptic_operations"]
+            for name, figures in layers.items()
+            if figures["synaptic_operations"]["dense"] > 0
+        }
+        spiking = {
+            name: figures["activation_sparsity"]
+            for name, figures in layers.items()
+            if figures["activation_sparsity"] is not None
+        }
+    except (TypeError, KeyError, AttributeError) as error:
+        raise ValueError(
+            "profile must be the dict that keras_snn.efficiency.profile "
+            f"returns. Received: profile={profile!r}"
+        ) from error
+    figure, (ops_axes, sparsity_axes) = _figure(2, row_height=3.0)
+    positions = np.arange(len(counted))
+    macs = np.array([c["effective_macs"] for c in counted.values()])
+    acs = np.array([c["effective_acs"] for c in counted.values()])
+    dense = np.array([c["dense"] for c in counted.values()])
+    width = 0.4
+    ops_axes.bar(
+        positions - width / 2, macs, width, color="C1", label="effective MACs"
+    )
+    ops_axes.bar(
+        positions - width / 2,
+        acs,
+        width,
+        bottom=macs,
+        color="C0",
+        label="effective ACs",
+    )
+    ops_axes.bar(
+        positions + width / 2,
+        dense,
+        width,
+        fill=False,
+        edgecolor="k",
+        label="dense",
+    )
+    ops_axes.set_yscale("log")
+    ops_axes.set_xticks(positions, list(counted))
+    ops_axes.set_ylabel("operations per sample")
+    ops_axes.set_title(
+        "synaptic operations: effective "
+        f"{macs.sum() + acs.sum():.4g} of {dense.sum():.4g} dense"
+    )
+    ops_axes.legend()
+    sparsity_positions = np.arange(len(spiking))
+    sparsity_axes.bar(
+        sparsity_positions, list(spiking.values()), 0.6, color="C2"
+    )
+    sparsity_axes.set_xticks(sparsity_positions, list(spiking))
+    sparsity_axes.set_ylim(0.0, 1.0)
+    sparsity_axes.set_ylabel("activation sparsity")
+    sparsity_axes.set_title(
+        f"activation sparsity: {profile['activation_sparsity']:.3f} overall"
     )
     return _finish(figure, path)

@@ -240,3 +240,58 @@ def test_missing_matplotlib(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r'pip install -e "\.\[plot\]"'):
         plot.raster(random_trains())
+
+
+def known_profile():
+    def layer(macs, acs, dense, sparsity):
+        return {
+            "synaptic_operations": {
+                "effective_macs": macs,
+                "effective_acs": acs,
+                "dense": dense,
+            },
+            "activation_sparsity": sparsity,
+        }
+
+    return {
+        "activation_sparsity": 0.7,
+        "layers": {
+            "lif_0": layer(300.0, 0.0, 400.0, 0.6),
+            "lif_1": layer(0.0, 20.0, 80.0, 0.9),
+            "rates": layer(0.0, 0.0, 0.0, None),
+        },
+    }
+
+
+def test_efficiency_plot(tmp_path):
+    path = str(tmp_path / "efficiency.png")
+    figure = plot.efficiency(known_profile(), path=path)
+    ops_axes, sparsity_axes = figure.axes
+    macs, acs, dense = ops_axes.containers
+    assert [bar.get_height() for bar in macs] == [300.0, 0.0]
+    assert [bar.get_height() for bar in acs] == [0.0, 20.0]
+    assert [bar.get_y() for bar in acs] == [300.0, 0.0]
+    assert [bar.get_height() for bar in dense] == [400.0, 80.0]
+    assert [t.get_text() for t in ops_axes.get_xticklabels()] == [
+        "lif_0",
+        "lif_1",
+    ]
+    (sparsity,) = sparsity_axes.containers
+    assert [bar.get_height() for bar in sparsity] == [0.6, 0.9]
+    assert "0.700" in sparsity_axes.get_title()
+    assert_png(path)
+
+
+def test_efficiency_plot_of_a_profile():
+    model = keras_snn.build(
+        input_size=4, hidden_sizes=[5], output_size=3, num_timesteps=3
+    )
+    result = keras_snn.efficiency.profile(model, np.ones((2, 4), np.float32))
+    figure = plot.efficiency(result)
+    (sparsity,) = figure.axes[1].containers
+    assert [bar.get_height() for bar in sparsity] == [
+        result["layers"][name]["activation_sparsity"]
+        for name in ("lif_0", "lif_output")
+    ]
+    with pytest.raises(ValueError, match="profile must be"):
+        plot.efficiency({"layers": 3})
