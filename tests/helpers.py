@@ -6,6 +6,18 @@ import os
 import keras
 import numpy as np
 
+# Cross-backend checks run in a subprocess of one other backend each: every
+# backend's run saves for the next backend in this cycle and loads what the
+# previous one saved, so the three runs cover all six ordered pairs with two
+# subprocesses each (a subprocess costs a backend's start-up, 10-20 s).
+BACKEND_CYCLE = ("tensorflow", "jax", "torch")
+
+
+def next_backend():
+    """The backend after this process's in `BACKEND_CYCLE`."""
+    i = BACKEND_CYCLE.index(keras.backend.backend())
+    return BACKEND_CYCLE[(i + 1) % len(BACKEND_CYCLE)]
+
 
 def to_numpy(x):
     return np.asarray(keras.ops.convert_to_numpy(x))
