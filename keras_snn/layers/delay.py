@@ -209,7 +209,10 @@ def dcls_kernel(kernel, positions, sigma, max_delay):
     dtype = keras.backend.standardize_dtype(positions.dtype)
     dtype = "float64" if dtype == "float64" else "float32"
     positions = ops.cast(positions, dtype)
-    taps = ops.reshape(ops.arange(max_delay + 1, dtype=dtype), (-1, 1, 1))
+    # A constant, not ops.arange: JAX's ONNX exporter cannot trace it.
+    taps = ops.convert_to_tensor(
+        np.arange(max_delay + 1).reshape(-1, 1, 1), dtype
+    )
     sigma = ops.cast(sigma, dtype)
     # The Gaussian branch with a width of 1 where sigma = 0: it is not
     # used there, and its gradient must stay finite.
