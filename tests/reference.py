@@ -159,6 +159,9 @@ def nir_chain(graph, x_seq, dt, method):
         elif kind in ("LIF", "IF", "LI", "I", "CubaLIF"):
             loop = graph.nodes[feedback[name]] if name in feedback else None
             signal = _nir_neurons(node, kind, signal, dt, method, loop)
+        elif kind == "Delay":
+            steps = np.round(np.asarray(node.delay, np.float64) / dt)
+            signal = delayed(signal, steps.astype(int))
     return signal
 
 
