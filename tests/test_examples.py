@@ -37,6 +37,7 @@ def run_example(name, *args):
         "train_mnist.py",
         "train_conv_digits.py",
         "export_tflite.py",
+        "train_delays_mnist1d.py",
     ],
 )
 def test_help(name):
@@ -134,3 +135,18 @@ def test_export_tflite_smoke_run(tmp_path):
         assert (tmp_path / "digits_int8.tflite").exists()
     else:
         assert "needs KERAS_BACKEND in ['tensorflow']" in lines["litert"]
+
+
+def test_train_delays_mnist1d_smoke_run():
+    out = run_example(
+        "train_delays_mnist1d.py",
+        "--epochs=1",
+        "--limit=64",
+        "--hidden=8",
+        "--max-delay=3",
+    )
+    lines = out.strip().splitlines()
+    assert "no delays" in lines[-3] and "max_delay=0" in lines[-3]
+    assert "learned delays" in lines[-2] and "max_delay=3" in lines[-2]
+    assert lines[-1].startswith("test accuracy: ")
+    assert lines[-1].endswith("(64 sequences)")

@@ -364,10 +364,9 @@ class LearnableDelay(_DelayLayer):
     ```
 
     References:
-        Sun, Bohte et al., "Axonal delay as a short-term memory for
-        feed-forward deep spiking neural networks", ICASSP 2022 (learnable
-        axonal delays). Lava-DL's `delay` blocks apply axonal delays the
-        same way at inference.
+        Sun et al., "Axonal delay as a short-term memory for feed forward
+        deep spiking neural networks", ICASSP 2022 (learnable axonal
+        delays).
     """
 
     def __init__(self, max_delay, *, delay_initializer=None, **kwargs):
