@@ -63,22 +63,23 @@ def test_fixed_delay_dynamic_length_and_gradient():
     np.testing.assert_array_equal(grad, expected[:, ::-1])
 
 
-@pytest.mark.parametrize(
-    "delays, error, message",
-    [
-        (-1, ValueError, r"delays=-1"),
-        (1.5, TypeError, r"delays=1.5"),
-        (True, TypeError, r"delays=True"),
-        ("2", TypeError, r"delays='2'"),
-        ([1, -2], ValueError, r"delays\[1\]=-2"),
-        ([1, 2.0], TypeError, r"delays\[1\]=2.0"),
-        ([], ValueError, r"delays=\[\]"),
-        (np.array([0.5]), TypeError, "delays=array"),
-    ],
-)
-def test_bad_fixed_delays(delays, error, message):
-    with pytest.raises(error, match=message):
-        keras_snn.Delay(delays)
+BAD_DELAYS = [
+    (-1, ValueError, r"delays=-1"),
+    (1.5, TypeError, r"delays=1.5"),
+    (True, TypeError, r"delays=True"),
+    ("2", TypeError, r"delays='2'"),
+    ([1, -2], ValueError, r"delays\[1\]=-2"),
+    ([1, 2.0], TypeError, r"delays\[1\]=2.0"),
+    ([], ValueError, r"delays=\[\]"),
+    (np.array([0.5]), TypeError, "delays=array"),
+]
+
+
+def test_bad_fixed_delays():
+    # One test, not one per case: each test costs a Keras session reset.
+    for delays, error, message in BAD_DELAYS:
+        with pytest.raises(error, match=message):
+            keras_snn.Delay(delays)
 
 
 def test_delays_list_length_must_match_features():
@@ -88,20 +89,17 @@ def test_delays_list_length_must_match_features():
         keras_snn.Delay(1)(X[0])
 
 
-@pytest.mark.parametrize(
-    "make",
-    [
+def test_bad_max_delay():
+    for make in (
         lambda d: keras_snn.LearnableDelay(d),
         lambda d: keras_snn.DelayedDense(3, d),
         lambda d: delay_module.interpolate(X, np.zeros(4), d),
         lambda d: delay_module.dcls_kernel(np.ones((1, 1)), [[0.0]], 1.0, d),
-    ],
-)
-def test_bad_max_delay(make):
-    with pytest.raises(ValueError, match="max_delay=-1"):
-        make(-1)
-    with pytest.raises(TypeError, match="max_delay=2.5"):
-        make(2.5)
+    ):
+        with pytest.raises(ValueError, match="max_delay=-1"):
+            make(-1)
+        with pytest.raises(TypeError, match="max_delay=2.5"):
+            make(2.5)
 
 
 def test_other_bad_arguments():
@@ -327,3 +325,13 @@ def test_mixed_precision(policy):
     model.compile(keras.optimizers.Adam(1e-2), "mse")
     history = model.fit(X, np.ones((2, 6, 3)), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
+
+
+def test_between_constraint():
+    constraint = keras_snn.constraints.Between(0.0, 3.0)
+    np.testing.assert_array_equal(
+        to_numpy(constraint(keras.ops.array([-1.0, 1.5, 4.0]))), [0, 1.5, 3]
+    )
+    assert constraint.get_config() == {"min_value": 0.0, "max_value": 3.0}
+    with pytest.raises(ValueError, match="min_value=2, max_value=1"):
+        keras_snn.constraints.Between(2, 1)
