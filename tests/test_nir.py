@@ -427,7 +427,15 @@ def test_unsupported_layer_raises():
         snn_nir.to_nir(model)
     supported = str(info.value).split("Supported layer types: ")[1]
     names = [name.split(".")[-1] for name in supported.rstrip(".").split(", ")]
-    assert names == ["LIF", "IF", "LI", "SynapticLIF", "Dense"]
+    assert names == [
+        "LIF",
+        "IF",
+        "LI",
+        "SynapticLIF",
+        "Dense",
+        "Delay",
+        "LearnableDelay",
+    ]
 
 
 def test_dense_with_activation_raises():
