@@ -4,6 +4,8 @@ The public surface, re-exported explicitly:
 
 - layers: `LIFCell`, `LIF`, `RepeatEncoding`, `PoissonEncoding`,
   `LatencyEncoding`, `RateDecoding`;
+- delays: `Delay` (fixed), `LearnableDelay` (one per neuron),
+  `DelayedDense` (one per synapse) and its `DelayAnnealing` callback;
 - more neuron models: `IF`, `LI`, `SynapticLIF`, `AdaptiveLIF` and their
   cells, on the bases `NeuronCell` and `NeuronLayer`;
 - functions: `lif_neuron`, `lif_sequence`, `rate_decode`,
@@ -38,8 +40,12 @@ from keras_snn.layers import LI
 from keras_snn.layers import LIF
 from keras_snn.layers import AdaptiveLIF
 from keras_snn.layers import AdaptiveLIFCell
+from keras_snn.layers import Delay
+from keras_snn.layers import DelayAnnealing
+from keras_snn.layers import DelayedDense
 from keras_snn.layers import IFCell
 from keras_snn.layers import LatencyEncoding
+from keras_snn.layers import LearnableDelay
 from keras_snn.layers import LICell
 from keras_snn.layers import LIFCell
 from keras_snn.layers import NeuronCell
@@ -65,10 +71,14 @@ __all__ = [
     "LIF",
     "AdaptiveLIF",
     "AdaptiveLIFCell",
+    "Delay",
+    "DelayAnnealing",
+    "DelayedDense",
     "IFCell",
     "LICell",
     "LIFCell",
     "LatencyEncoding",
+    "LearnableDelay",
     "NeuronCell",
     "NeuronLayer",
     "PoissonEncoding",

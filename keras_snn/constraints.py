@@ -25,3 +25,34 @@ class MinValue(keras.constraints.Constraint):
 
     def get_config(self):
         return {"min_value": self.min_value}
+
+
+@keras_snn_export
+class Between(keras.constraints.Constraint):
+    """Clips every weight to `[min_value, max_value]` after each update.
+
+    Keeps learnable delays inside `[0, max_delay]`.
+
+    Args:
+        min_value: float. The smallest value a weight may take.
+        max_value: float. The largest value a weight may take.
+    """
+
+    def __init__(self, min_value, max_value):
+        self.min_value = check_number("min_value", min_value)
+        self.max_value = check_number("max_value", max_value)
+        if self.max_value < self.min_value:
+            raise ValueError(
+                "max_value must be at least min_value. Received: "
+                f"min_value={min_value!r}, max_value={max_value!r}"
+            )
+
+    def __call__(self, w):
+        return ops.clip(
+            w,
+            ops.cast(self.min_value, w.dtype),
+            ops.cast(self.max_value, w.dtype),
+        )
+
+    def get_config(self):
+        return {"min_value": self.min_value, "max_value": self.max_value}

@@ -20,6 +20,9 @@ import numpy as np
 
 from keras_snn.layers.decoding import RateDecoding
 from keras_snn.layers.decoding import step_reciprocal
+from keras_snn.layers.delay import Delay
+from keras_snn.layers.delay import DelayedDense
+from keras_snn.layers.delay import LearnableDelay
 from keras_snn.layers.encoding import LatencyEncoding
 from keras_snn.layers.encoding import PoissonEncoding
 from keras_snn.layers.encoding import RepeatEncoding
@@ -291,6 +294,10 @@ _INFERENCE_IDENTITY = (
     RepeatEncoding,
 )
 
+# Layers that see past inputs: a buffer of the last `max_delay` inputs is
+# their state.
+_DELAYS = (Delay, LearnableDelay, DelayedDense)
+
 
 def streaming_model(model):
     """Turns a trained model into a single-timestep model with state.
@@ -310,6 +317,11 @@ def streaming_model(model):
     - any `keras.layers.RNN` (such as `LIF`): one call of its `cell`, the
       RNN cell API (`state_size`, `get_initial_state`), so every neuron
       cell works;
+    - `Delay`, `LearnableDelay` and `DelayedDense`: a buffer of the last
+      `max_delay` inputs, `[batch, max_delay, features]`, as a state
+      (shifted by one step per call, zeros at the start), so that the step
+      equals `predict`; `LearnableDelay` at its integer delays and
+      `DelayedDense` at its current `sigma`, as at inference;
     - `RateDecoding`: a running mean with a spike-sum and a step-count
       state; `GlobalAveragePooling1D` over time (the readout of
       `build(readout="membrane")`) likewise, equal to `predict` up to
@@ -406,6 +418,8 @@ def _kind(layer):
         return "rnn"
     if isinstance(layer, RateDecoding):
         return "rate"
+    if isinstance(layer, _DELAYS):
+        return "delay"
     if (
         isinstance(layer, keras.layers.GlobalAveragePooling1D)
         and layer.data_format == "channels_last"
@@ -444,7 +458,8 @@ def _kind(layer):
     raise ValueError(
         f"streaming_model cannot convert layer {layer.name!r} "
         f"({type(layer).__name__}) to a single timestep. Supported: RNN "
-        "layers such as LIF, RateDecoding, GlobalAveragePooling1D over "
+        "layers such as LIF, RateDecoding, delay layers, "
+        "GlobalAveragePooling1D over "
         "time, RepeatEncoding, Dense, "
         "activations, TimeDistributed, normalization on the last axis and "
         "dropout."
@@ -481,6 +496,12 @@ class _StreamingStep(keras.layers.Layer):
                 new_states.extend(
                     updated if isinstance(updated, (list, tuple)) else [updated]
                 )
+            elif kind == "delay":
+                buffer = None
+                if layer.max_delay:
+                    buffer, states = states[0], states[1:]
+                x, buffer = layer.stream_step(x, buffer)
+                new_states.extend([] if buffer is None else [buffer])
             elif kind in _RUNNING_MEANS:
                 total, steps = states[0] + x, states[1] + 1.0
                 states = states[2:]
@@ -520,6 +541,9 @@ class StreamingModel(keras.Model):
                     (f"{layer.name}_state_{i}", shape)
                     for i, shape in enumerate(_state_shapes(layer.cell))
                 ]
+            elif kind == "delay" and layer.max_delay:
+                shape = (layer.max_delay, layer.input.shape[-1])
+                specs += [(f"{layer.name}_buffer", shape)]
             elif kind in _RUNNING_MEANS:
                 units = tuple(layer.input.shape[2:])
                 specs += [(f"{layer.name}_sum", units)]
@@ -551,6 +575,9 @@ class StreamingModel(keras.Model):
                     initial if isinstance(initial, (list, tuple)) else [initial]
                 )
                 states += [keras.ops.convert_to_numpy(s) for s in initial]
+            elif kind == "delay" and layer.max_delay:
+                shape = (batch_size, layer.max_delay, layer.input.shape[-1])
+                states.append(np.zeros(shape, "float32"))
             elif kind in _RUNNING_MEANS:
                 units = tuple(layer.input.shape[2:])
                 states.append(np.zeros((batch_size, *units), "float32"))

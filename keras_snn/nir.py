@@ -14,6 +14,7 @@ continuous-time nodes. A keras_snn sequence model `[batch, T, features] ->
 |                              | (`I`)                               |
 | `SynapticLIF`                | `Affine` (or `Linear`) then         |
 |                              | `CubaLIF`                           |
+| `Delay`, `LearnableDelay`    | `Delay` (`delay = steps * dt`)      |
 
 A neuron layer with `units=None` has no weights and is its neuron node
 alone. A recurrent layer adds a `Linear` node on a cycle with its neuron
@@ -39,6 +40,8 @@ import keras
 import numpy as np
 
 from keras_snn.layers.adaptive import AdaptiveLIF
+from keras_snn.layers.delay import Delay
+from keras_snn.layers.delay import LearnableDelay
 from keras_snn.layers.li import LI
 from keras_snn.layers.lif import IF
 from keras_snn.layers.lif import LIF
@@ -301,6 +304,21 @@ def _export_adaptive(layer, dt, method, approximate_subtract_reset):
     )
 
 
+def _export_delay(layer, dt, method, approximate_subtract_reset):
+    # NIR's Delay node, y(t) = x(t - delay), in the graph's time unit: the
+    # delay in steps times dt. LearnableDelay exports the integer delays it
+    # applies at inference.
+    nir = _nir()
+    dt = 1.0 if dt is None else dt
+    features = layer.input_spec.axes[-1]
+    if isinstance(layer, LearnableDelay):
+        steps = layer.integer_delays()
+    else:
+        steps = np.broadcast_to(layer.delays, (features,))
+    delay = np.asarray(steps, np.float64) * dt
+    return [(layer.name, nir.Delay(delay=delay, metadata={"dt": dt}))]
+
+
 # keras_snn neuron layer type -> function returning its NIR neuron node,
 # from the per-neuron decays and thresholds. A new neuron layer is one
 # entry here.
@@ -317,6 +335,8 @@ _EXPORTERS = (
     *((layer_type, _export_neurons) for layer_type in _NODE_EXPORTERS),
     (AdaptiveLIF, _export_adaptive),
     (keras.layers.Dense, _export_dense),
+    (Delay, _export_delay),
+    (LearnableDelay, _export_delay),
 )
 
 
@@ -381,6 +401,11 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
     layer with `units=None` has no weights and exports its neuron node only.
     Each `Dense` layer becomes an `Affine` (or `Linear`) node. Neuron nodes
     carry `{"dt": dt, "discretization": method}` in their metadata.
+    `Delay` and `LearnableDelay` layers become NIR `Delay` nodes,
+    `y(t) = x(t - delay)`, with `delay = steps * dt` in the graph's time
+    unit (`dt = 1` by default) and `{"dt": dt}` in their metadata;
+    `LearnableDelay` exports its integer delays `round(d_i)`, the ones it
+    applies at inference.
     A layer with `recurrent=True` adds a `Linear` node `"<name>.w_rec"`
     holding its recurrent kernel, on a cycle `<name> -> <name>.w_rec ->
     <name>` (snnTorch's `RLeaky` form); the cycle feeds each step's output
@@ -455,7 +480,12 @@ def _exporter(layer):
             return exporter
     supported = ", ".join(
         f"{layer_type.__module__}.{layer_type.__name__}"
-        for layer_type in (*_NODE_EXPORTERS, keras.layers.Dense)
+        for layer_type in (
+            *_NODE_EXPORTERS,
+            keras.layers.Dense,
+            Delay,
+            LearnableDelay,
+        )
     )
     raise ValueError(
         f"to_nir cannot export layer '{layer.name}' of type "
@@ -609,7 +639,7 @@ _NEURON_IMPORTERS = {
 }
 _WEIGHT_TYPES = ("Affine", "Linear")
 _SUPPORTED_NODES = sorted(
-    (*_NEURON_IMPORTERS, *_WEIGHT_TYPES, "Input", "Output")
+    (*_NEURON_IMPORTERS, *_WEIGHT_TYPES, "Delay", "Input", "Output")
 )
 
 
@@ -754,6 +784,38 @@ def _dense_layer(name, weight, bias):
     return layer
 
 
+def _delay_layer(name, node, size, dt):
+    # A NIR Delay node as keras_snn.Delay: the delays in steps of dt.
+    if dt is None:
+        dt = _decode((node.metadata or {}).get("dt"))
+    if dt is None:
+        raise ValueError(
+            f"NIR Delay node '{name}' has no dt in its metadata to convert "
+            "its delays to timesteps. Pass it to from_nir, e.g. "
+            f"from_nir(graph, dt=1.0). Received: metadata="
+            f"{dict(node.metadata or {})!r}"
+        )
+    dt = check_positive_number("dt", dt)
+    delay = np.asarray(node.delay, np.float64).reshape(-1)
+    steps = delay / dt
+    if steps.shape != (size,):
+        raise ValueError(
+            f"NIR Delay node '{name}' has {steps.shape[0]} delays but follows "
+            f"a node with {size} outputs. Received: delay={delay.tolist()}"
+        )
+    rounded = np.round(steps)
+    if np.any(rounded < 0) or not np.allclose(steps, rounded, atol=1e-6):
+        raise ValueError(
+            f"from_nir needs delays that are whole non-negative numbers of "
+            f"steps dt={dt}. Received: node '{name}' with "
+            f"delay={delay.tolist()} ({steps.tolist()} steps)"
+        )
+    delays = [int(d) for d in rounded]
+    if len(set(delays)) == 1:
+        delays = delays[0]
+    return Delay(delays, name=_layer_name(name))
+
+
 def _chain_nodes(graph):
     nodes = graph.nodes
     for name, node in nodes.items():
@@ -762,8 +824,7 @@ def _chain_nodes(graph):
                 f"from_nir does not support NIR node '{name}' of type "
                 f"{type(node).__name__}. Supported node types: "
                 f"{', '.join(_SUPPORTED_NODES)}. Convolution, pooling, "
-                "flatten, delay and nested NIRGraph nodes are not "
-                "supported."
+                "flatten and nested NIRGraph nodes are not supported."
             )
     successors = {name: [] for name in nodes}
     predecessors = {name: [] for name in nodes}
@@ -839,7 +900,10 @@ def from_nir(graph, *, dt=None, method=None):
     as snnTorch exports `RLeaky` and `RSynaptic`) is that layer's recurrent
     kernel, `recurrent=True`; its bias, if any, joins the input bias.
     An `Affine` (or `Linear`) node not followed by a neuron becomes a
-    `keras.layers.Dense` layer. Layers are named after the neuron nodes
+    `keras.layers.Dense` layer. A `Delay` node becomes a `keras_snn.Delay`
+    layer with `delay / dt` steps (`dt` from the argument or the node's
+    metadata); delays that are not whole non-negative numbers of steps
+    raise a `ValueError`. Layers are named after the neuron nodes
     (weights alone: their own node), with `"."` and `"/"` replaced by
     `"_"`.
 
@@ -897,6 +961,10 @@ def from_nir(graph, *, dt=None, method=None):
         name = chain[position]
         node = nodes[name]
         weight = bias = None
+        if type(node).__name__ == "Delay":
+            layers.append(_delay_layer(name, node, size, dt))
+            position += 1
+            continue
         if type(node).__name__ in _WEIGHT_TYPES:
             weight, bias = _weights(name, node)
             position += 1

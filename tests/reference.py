@@ -159,6 +159,9 @@ def nir_chain(graph, x_seq, dt, method):
         elif kind in ("LIF", "IF", "LI", "I", "CubaLIF"):
             loop = graph.nodes[feedback[name]] if name in feedback else None
             signal = _nir_neurons(node, kind, signal, dt, method, loop)
+        elif kind == "Delay":
+            steps = np.round(np.asarray(node.delay, np.float64) / dt)
+            signal = delayed(signal, steps.astype(int))
     return signal
 
 
@@ -363,3 +366,49 @@ def decay_gradient(model, currents, upstream, name, **params):
         state, output = model_update(model, state, currents[:, t], params)
         total = total + output.tangent * np.asarray(upstream)[:, t]
     return total.reshape(-1, shape[-1]).sum(axis=0)
+
+
+def delayed(x, delays):
+    """`y[:, t, i] = x[:, t - d_i, i]`, 0 before: a loop over steps."""
+    x = np.asarray(x, np.float64)
+    delays = np.broadcast_to(np.asarray(delays), x.shape[-1:])
+    y = np.zeros_like(x)
+    for t in range(x.shape[1]):
+        for i, d in enumerate(delays):
+            if t - d >= 0:
+                y[:, t, i] = x[:, t - d, i]
+    return y
+
+
+def delayed_interpolated(x, delays):
+    """Linear interpolation between the shifts by floor(d) and floor(d) + 1."""
+    x = np.asarray(x, np.float64)
+    y = np.zeros_like(x)
+    for i, d in enumerate(np.asarray(delays, np.float64)):
+        low = int(math.floor(d))
+        frac = d - low
+        y[:, :, i] = (1 - frac) * delayed(x[:, :, i : i + 1], low)[:, :, 0]
+        if frac:
+            y[:, :, i] += frac * delayed(x[:, :, i : i + 1], low + 1)[:, :, 0]
+    return y
+
+
+def delayed_dense(x, kernel, bias, positions, sigma, max_delay):
+    """DCLS: each weight at its delay, spread by a normalized Gaussian
+    (or at round(delay) for sigma = 0), as a sum over inputs and taps."""
+    x = np.asarray(x, np.float64)
+    batch, steps, _ = x.shape
+    taps = np.arange(max_delay + 1, dtype=np.float64)
+    y = np.zeros((batch, steps, kernel.shape[1])) + bias
+    for i in range(kernel.shape[0]):
+        for j in range(kernel.shape[1]):
+            if sigma > 0:
+                g = np.exp(-((taps - positions[i, j]) ** 2) / (2 * sigma**2))
+                g = g / (g.sum() + 1e-7)
+            else:
+                g = (taps == np.round(positions[i, j])).astype(np.float64)
+            for k in range(max_delay + 1):
+                y[:, :, j] += (
+                    kernel[i, j] * g[k] * delayed(x[:, :, i : i + 1], k)[..., 0]
+                )
+    return y

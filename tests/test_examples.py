@@ -62,6 +62,7 @@ def run_example(name, *args, setup=None):
         "export_tflite.py",
         "train_shd.py",
         "train_nmnist.py",
+        "train_delays_mnist1d.py",
     ],
 )
 def test_help(name):
@@ -228,3 +229,18 @@ def test_export_skips_a_format_whose_converter_is_missing(
     assert line.startswith("onnx             skipped: needs onnx, not")
     assert line.endswith('(pip install -e ".[export]")')
     assert os.listdir(tmp_path) == []
+
+
+def test_train_delays_mnist1d_smoke_run():
+    out = run_example(
+        "train_delays_mnist1d.py",
+        "--epochs=1",
+        "--limit=64",
+        "--hidden=8",
+        "--max-delay=3",
+    )
+    lines = out.strip().splitlines()
+    assert "no delays" in lines[-3] and "max_delay=0" in lines[-3]
+    assert "learned delays" in lines[-2] and "max_delay=3" in lines[-2]
+    assert lines[-1].startswith("test accuracy: ")
+    assert lines[-1].endswith("(64 sequences)")

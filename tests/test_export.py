@@ -479,3 +479,82 @@ def test_load_exported_needs_named_inputs(trained, tmp_path):
     export.export(stream, path, format="onnx")
     with pytest.raises(ValueError, match="pass a dict"):
         export.load_exported(path, "onnx")(np.zeros((1, 64), "float32"))
+
+
+def delay_model():
+    """Fixed, per-neuron and per-synapse delays between LIF layers, with
+    the same weights on every backend and inputs that make them spike."""
+    model = keras.Sequential(
+        [
+            keras.Input((8, 4)),
+            keras_snn.Delay([0, 2, 1, 3]),
+            keras_snn.LIF(8, beta=0.8),
+            keras_snn.LearnableDelay(3),
+            keras_snn.DelayedDense(5, 3, sigma=0.6),
+            keras_snn.LIF(beta=0.8),
+            keras_snn.RateDecoding(),
+        ]
+    )
+    rng = np.random.default_rng(5)
+    for variable in model.variables:
+        if "kernel" in variable.path:
+            variable.assign(rng.uniform(-0.3, 0.8, variable.shape))
+        elif variable.name in ("delay", "positions"):
+            variable.assign(rng.uniform(0, 3, variable.shape))
+    x = rng.uniform(0, 1.5, (6, 8, 4)).astype("float32")
+    return model, x
+
+
+def test_streaming_delays_buffer_and_reproduce_predict():
+    model, x = delay_model()
+    expected = model.predict(x, verbose=0)
+    assert 0.05 < expected.mean() < 0.95
+    stream = export.streaming_model(model)
+    buffers = [n for n in stream.state_names if n.endswith("_buffer")]
+    assert len(buffers) == 3
+    shapes = [tuple(i.shape[1:]) for i in stream.inputs[1:]]
+    assert shapes[0] == (3, 4)
+    assert shapes[2:4] == [(3, 8), (3, 8)]
+    actual = run_stream(stream, x[:, 0], 8, step_input=lambda t: x[:, t])
+    np.testing.assert_array_equal(actual, expected)
+
+
+def test_streaming_delay_of_zero_has_no_state():
+    model = keras.Sequential(
+        [keras.Input((5, 3)), keras_snn.Delay(0), keras_snn.LIF(beta=0.5)]
+    )
+    x = np.random.default_rng(6).uniform(0, 2, (2, 5, 3)).astype("float32")
+    stream = export.streaming_model(model)
+    assert len(stream.state_names) == 1
+    states = stream.initial_states(2)
+    for t in range(5):
+        y, *states = stream.predict_on_batch([x[:, t], *states])
+        np.testing.assert_array_equal(to_numpy(y), to_numpy(model(x))[:, t])
+
+
+@pytest.mark.parametrize("format", list(export.FORMATS))
+def test_delay_models_export(format, tmp_path):
+    model, x = delay_model()
+    expected = to_numpy(model(x))
+    path = str(tmp_path / f"delays{EXTENSIONS[format]}")
+    if not supported(format):
+        with pytest.raises(ValueError, match="the backends that can are"):
+            export.export(model, path, format=format)
+        return
+    export.export(model, path, format=format)
+    if format == "litert":
+        assert_builtin_ops(path)
+    np.testing.assert_array_equal(
+        export.load_exported(path, format)(x), expected
+    )
+    stream = export.streaming_model(model)
+    stream_path = str(tmp_path / f"stream{EXTENSIONS[format]}")
+    export.export(stream, stream_path, format=format)
+    if format == "litert":
+        assert_builtin_ops(stream_path)
+    run = export.load_exported(stream_path, format)
+    states = stream.initial_states(len(x))
+    for t in range(8):
+        feeds = dict(zip(stream.state_names, states, strict=True))
+        y, *states = run({"x_t": x[:, t], **feeds})
+    np.testing.assert_array_equal(y, expected)

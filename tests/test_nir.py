@@ -344,7 +344,7 @@ def test_unsupported_node_names_its_type_and_the_supported_ones():
     with pytest.raises(ValueError, match="'neurons' of type CubaLI\\.") as info:
         snn_nir.from_nir(hand_graph(neuron), dt=1.0, method="exact")
     message = str(info.value)
-    assert "CubaLIF, I, IF, Input, LI, LIF, Linear, Output." in message
+    assert "CubaLIF, Delay, I, IF, Input, LI, LIF, Linear, Output." in message
     assert "Affine" in message and "Convolution" in message
 
 
@@ -429,7 +429,15 @@ def test_unsupported_layer_raises():
         snn_nir.to_nir(model)
     supported = str(info.value).split("Supported layer types: ")[1]
     names = [name.split(".")[-1] for name in supported.rstrip(".").split(", ")]
-    assert names == ["LIF", "IF", "LI", "SynapticLIF", "Dense"]
+    assert names == [
+        "LIF",
+        "IF",
+        "LI",
+        "SynapticLIF",
+        "Dense",
+        "Delay",
+        "LearnableDelay",
+    ]
 
 
 def test_dense_with_activation_raises():
@@ -1058,3 +1066,107 @@ def test_missing_nir_names_the_checkout_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "nir", None)
     with pytest.raises(ImportError, match=r'pip install -e "\.\[nir\]"'):
         snn_nir.to_nir(keras_model())
+
+
+def delay_model():
+    model = keras.Sequential(
+        [
+            keras.Input((None, FEATURES)),
+            keras_snn.Delay([0, 1, 2, 3, 0, 5], name="input_delays"),
+            keras_snn.LIF(HIDDEN, beta=0.9, reset="zero", name="lif1"),
+            keras_snn.LearnableDelay(4, name="axonal"),
+            keras_snn.LIF(UNITS, beta=0.8, reset="zero", name="lif2"),
+        ]
+    )
+    model.layers[1].cell.kernel.assign(W1)
+    model.layers[1].cell.bias.assign(B1)
+    model.layers[2].delay.assign(np.linspace(0.0, 4.0, HIDDEN) + 0.1)
+    model.layers[3].cell.kernel.assign(W2)
+    model.layers[3].cell.bias.assign(B2)
+    return model
+
+
+def test_delays_export_as_delay_nodes_and_import_back(tmp_path):
+    model = delay_model()
+    graph = snn_nir.to_nir(model, dt=0.5)
+    kinds = [type(node).__name__ for node in graph.nodes.values()]
+    assert kinds == [
+        "Input",
+        "Delay",
+        "Affine",
+        "LIF",
+        "Delay",
+        "Affine",
+        "LIF",
+        "Output",
+    ]
+    # In the graph's time unit: steps * dt.
+    np.testing.assert_array_equal(
+        graph.nodes["input_delays"].delay, [0.0, 0.5, 1.0, 1.5, 0.0, 2.5]
+    )
+    steps = np.round(np.linspace(0.0, 4.0, HIDDEN) + 0.1)
+    np.testing.assert_array_equal(graph.nodes["axonal"].delay, steps * 0.5)
+    assert graph.nodes["axonal"].metadata == {"dt": 0.5}
+    spikes = to_numpy(model(X))
+    assert 0.1 < spike_fraction(spikes) < 0.9
+    np.testing.assert_array_equal(
+        reference.nir_chain(graph, X, 0.5, "exact"), spikes
+    )
+    path = tmp_path / "delays.nir"
+    nir.write(path, graph)
+    imported = snn_nir.from_nir(nir.read(path))
+    assert [type(layer).__name__ for layer in imported.layers] == [
+        "Delay",
+        "LIF",
+        "Delay",
+        "LIF",
+    ]
+    assert imported.layers[2].delays == [int(d) for d in steps]
+    np.testing.assert_array_equal(to_numpy(imported(X)), spikes)
+
+
+def delay_graph(delay, **metadata):
+    return nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([3])),
+            "delay": nir.Delay(delay=np.asarray(delay), metadata=metadata),
+            "output": nir.Output(output_type=np.array([3])),
+        },
+        edges=[("input", "delay"), ("delay", "output")],
+        # Bad graphs for the errors of from_nir, not of NIR's own check.
+        type_check=False,
+    )
+
+
+def test_delay_node_import():
+    x = X[:, :, :3]
+    model = snn_nir.from_nir(delay_graph([2e-3, 0.0, 1e-3]), dt=1e-3)
+    assert model.layers[0].delays == [2, 0, 1]
+    np.testing.assert_array_equal(
+        to_numpy(model(x)), reference.delayed(x, [2, 0, 1])
+    )
+    # dt from the metadata; one delay for every feature becomes an int.
+    model = snn_nir.from_nir(delay_graph([3.0, 3.0, 3.0], dt=1.5))
+    assert model.layers[0].delays == 2
+
+
+@pytest.mark.parametrize(
+    "delay, dt, message",
+    [
+        ([0.5, 1.0, 2.0], 1.0, r"whole non-negative.*0\.5"),
+        ([-1.0, 1.0, 2.0], 1.0, r"whole non-negative.*-1\.0"),
+        ([1.0, 2.0], 1.0, "has 2 delays but follows a node with 3"),
+        ([1.0, 1.0, 1.0], None, "has no dt in its metadata"),
+    ],
+)
+def test_bad_delay_nodes_raise(delay, dt, message):
+    with pytest.raises(ValueError, match=message):
+        snn_nir.from_nir(delay_graph(delay), dt=dt)
+
+
+def test_delayed_dense_does_not_export():
+    model = keras.Sequential(
+        [keras.Input((None, FEATURES)), keras_snn.DelayedDense(3, 2)]
+    )
+    with pytest.raises(ValueError, match="type DelayedDense"):
+        snn_nir.to_nir(model)

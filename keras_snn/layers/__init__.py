@@ -5,6 +5,10 @@ from keras_snn.layers.adaptive import AdaptiveLIFCell
 from keras_snn.layers.cell import NeuronCell
 from keras_snn.layers.decoding import RateDecoding
 from keras_snn.layers.decoding import rate_decode
+from keras_snn.layers.delay import Delay
+from keras_snn.layers.delay import DelayAnnealing
+from keras_snn.layers.delay import DelayedDense
+from keras_snn.layers.delay import LearnableDelay
 from keras_snn.layers.encoding import LatencyEncoding
 from keras_snn.layers.encoding import PoissonEncoding
 from keras_snn.layers.encoding import RepeatEncoding
@@ -24,10 +28,14 @@ __all__ = [
     "LIF",
     "AdaptiveLIF",
     "AdaptiveLIFCell",
+    "Delay",
+    "DelayAnnealing",
+    "DelayedDense",
     "IFCell",
     "LICell",
     "LIFCell",
     "LatencyEncoding",
+    "LearnableDelay",
     "NeuronCell",
     "NeuronLayer",
     "PoissonEncoding",
