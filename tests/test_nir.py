@@ -342,8 +342,11 @@ def test_unsupported_node_names_its_type_and_the_supported_ones():
     with pytest.raises(ValueError, match="'neurons' of type CubaLI\\.") as info:
         snn_nir.from_nir(hand_graph(neuron), dt=1.0, method="exact")
     message = str(info.value)
-    assert "CubaLIF, I, IF, Input, LI, LIF, Linear, Output." in message
-    assert "Affine" in message and "Convolution" in message
+    assert (
+        "Affine, AvgPool2d, Conv1d, Conv2d, CubaLIF, Flatten, I, IF, Input, "
+        "LI, LIF, Linear, Output, Scale, SumPool2d." in message
+    )
+    assert "Delay" in message
 
 
 def lif_node(**changes):
