@@ -614,12 +614,42 @@ def _import_cuba_lif(name, node, dt, method):
     )
 
 
+def _import_cuba_li(name, node, dt, method):
+    # The current stage of a CubaLI: an LI layer J' = alpha J' + gain I
+    # with J' = r (1 - beta) J, the membrane V = beta V + J' following as a
+    # weightless LI layer (`_cuba_li_membrane`).
+    v_leak = _array(node, "v_leak")
+    if np.any(v_leak != 0.0):
+        raise ValueError(
+            "from_nir supports CubaLI nodes with v_leak = 0 only. Received: "
+            f"node '{name}' with v_leak={v_leak.tolist()}"
+        )
+    alpha, synaptic_gain = _leaky_step(
+        name, node, "tau_syn", "w_in", dt, method
+    )
+    _, membrane_gain = _leaky_step(name, node, "tau_mem", "r", dt, method)
+    return _Neurons(
+        LI, {"beta": alpha}, None, synaptic_gain * membrane_gain, 0.0
+    )
+
+
+def _cuba_li_membrane(name, node, dt, method, shape, order):
+    # The membrane stage of a CubaLI node, after its current stage.
+    beta, _ = _leaky_step(name, node, "tau_mem", "r", dt, method)
+    neurons = _Neurons(LI, {"beta": beta}, None, np.ones_like(beta), 0.0)
+    neurons, size, spatial = _nir_conv.neurons_in_layout(
+        name, neurons, shape, order
+    )
+    return _neuron_layer(f"{name}.membrane", neurons, size, spatial=spatial)
+
+
 # NIR neuron node type -> converter returning `_Neurons`. A neuron node
 # follows an Affine or Linear node, and the two become one layer with kernel
 # weight.T * gain and bias (bias + offset) * gain; or it follows another
 # neuron node (or the input) and becomes a layer with units=None. A new
 # neuron type is one entry here.
 _NEURON_IMPORTERS = {
+    "CubaLI": _import_cuba_li,
     "CubaLIF": _import_cuba_lif,
     "I": _import_i,
     "IF": _import_if,
@@ -853,12 +883,15 @@ def from_nir(graph, *, dt=None, method=None):
     """Imports a NIR graph as a keras_snn sequence model.
 
     The graph must be a chain `Input -> ... -> Output` of `Affine`,
-    `Linear`, `LIF`, `IF`, `LI`, `I` and `CubaLIF` nodes. A neuron node
-    after an `Affine` (or `Linear`) node becomes, with it, one layer:
-    `LIF` -> `keras_snn.LIF`, `IF` -> `keras_snn.IF`, `LI` and `I` ->
-    `keras_snn.LI`, `CubaLIF` -> `keras_snn.SynapticLIF`, spiking layers
-    with `reset="zero"`. The decays and the input gain come from
-    `discretize`; the gain is folded into the kernel and bias, and a
+    `Linear`, `LIF`, `IF`, `LI`, `I`, `CubaLIF` and `CubaLI` nodes, and
+    the convolutional nodes below. A neuron node after an `Affine` (or
+    `Linear`) node becomes, with it, one layer: `LIF` -> `keras_snn.LIF`,
+    `IF` -> `keras_snn.IF`, `LI` and `I` -> `keras_snn.LI`, `CubaLIF` ->
+    `keras_snn.SynapticLIF`, spiking layers with `reset="zero"`; `CubaLI`
+    -> two `keras_snn.LI` layers, the current (`beta` from `tau_syn`) and
+    the membrane (`units=None`, named `"<name>_membrane"`). The decays and
+    the input gain come from `discretize`; the gain is folded into the
+    kernel and bias, and a
     non-zero `v_leak` of `LIF` and `LI` into the bias (`I + v_leak / r`).
     A neuron node after the input or after another neuron node becomes a
     layer with `units=None`; it has no weights to hold the gain, so
@@ -970,5 +1003,9 @@ def from_nir(graph, *, dt=None, method=None):
         layers.append(
             _neuron_layer(name, neurons, size, weight, bias, recurrent, spatial)
         )
+        if type(node).__name__ == "CubaLI":
+            layers.append(
+                _cuba_li_membrane(name, node, step, scheme, shape, order)
+            )
         position += 1
     return keras.Sequential(layers, name="from_nir")

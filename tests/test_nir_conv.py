@@ -426,3 +426,53 @@ def test_average_pooling_with_same_padding_cannot_be_exported():
         ValueError, match=r"'pool' with padding='same', padding \(1, 1\)"
     ):
         snn_nir.to_nir(model)
+
+
+@pytest.mark.parametrize("method", ["exact", "euler"])
+def test_cuba_li_node_is_two_li_layers_matching_the_ode(method):
+    units, features, dt = 3, 4, 0.5
+    node = nir.CubaLI(
+        tau_syn=np.array([2.0, 1.5, 3.0]),
+        tau_mem=np.full(units, 4.0),
+        r=np.full(units, 3.0),
+        v_leak=np.zeros(units),
+        w_in=np.full(units, 0.8),
+    )
+    weight = RNG.normal(size=(units, features))
+    bias = RNG.normal(size=units)
+    graph = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([features])),
+            "fc": nir.Affine(weight=weight, bias=bias),
+            "li": node,
+            "output": nir.Output(output_type=np.array([units])),
+        },
+        edges=[("input", "fc"), ("fc", "li"), ("li", "output")],
+    )
+    model = snn_nir.from_nir(graph, dt=dt, method=method)
+    assert [type(layer) for layer in model.layers] == [keras_snn.LI] * 2
+    x = RNG.normal(size=(2, 6, features)).astype(np.float32)
+    # The ODEs tau_syn dJ/dt = -J + w_in I, tau_mem dv/dt = -v + r J, each
+    # discretized in turn, the new J held over the membrane's step.
+    if method == "exact":
+        alpha, beta = np.exp(-dt / node.tau_syn), np.exp(-dt / node.tau_mem)
+    else:
+        alpha, beta = 1.0 - dt / node.tau_syn, 1.0 - dt / node.tau_mem
+    j = v = np.zeros((2, units))
+    expected = []
+    for t in range(x.shape[1]):
+        current = x[:, t].astype(np.float64) @ weight.T + bias
+        j = alpha * j + (1.0 - alpha) * node.w_in * current
+        v = beta * v + (1.0 - beta) * node.r * j
+        expected.append(v)
+    output = to_numpy(model(x))
+    np.testing.assert_allclose(
+        output, np.stack(expected, 1), rtol=1e-5, atol=1e-6
+    )
+    # Exported, it stays two leaky integrators: Affine -> LI -> LI.
+    exported = snn_nir.to_nir(model, dt=dt, method=method)
+    kinds = [type(exported.nodes[name]).__name__ for name in exported.nodes]
+    assert kinds.count("LI") == 2 and "CubaLI" not in kinds
+    np.testing.assert_allclose(
+        to_numpy(snn_nir.from_nir(exported)(x)), output, rtol=1e-6, atol=1e-7
+    )
