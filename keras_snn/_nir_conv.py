@@ -383,10 +383,11 @@ class Layout:
             ((keras.layers.ZeroPadding1D, keras.layers.ZeroPadding2D), "pad"),
             ((keras.layers.Conv1D, keras.layers.Conv2D), "conv"),
             ((keras.layers.AveragePooling2D, SumPooling2D), "pool"),
-            (keras.layers.Flatten, "flatten"),
-            (keras.layers.Rescaling, "scale"),
+            ((keras.layers.Flatten,), "flatten"),
+            ((keras.layers.Rescaling,), "scale"),
         ):
-            if type(inner) in np.atleast_1d(layer_type).tolist():
+            # Exact types: a subclass may compute something else.
+            if type(inner) in layer_type:
                 shape = nir_shape(layer.input.shape[2:])
                 if self.padding is not None and method not in (
                     "conv",

@@ -141,6 +141,29 @@ def test_nir_paper_cnn_matches_an_independent_simulation(cnn_graph, cnn_model):
     assert min(counts) > 0, counts
 
 
+def test_nir_paper_cnn_exports_back_with_the_same_numbers(cnn_graph, cnn_model):
+    exported = snn_nir.to_nir(cnn_model, dt=1.0)
+    # An Affine node and its neuron node are one layer, named after the
+    # neurons.
+    renamed = {"9": "10.affine", "11": "12.affine"}
+    assert len(exported.nodes) == len(cnn_graph.nodes)
+    for name, node in cnn_graph.nodes.items():
+        again = exported.nodes[renamed.get(name, name)]
+        assert type(again) is type(node), name
+        for field in ("weight", "bias", "v_threshold", "r", "v_reset"):
+            if hasattr(node, field):
+                np.testing.assert_array_equal(
+                    getattr(again, field),
+                    np.asarray(getattr(node, field), np.float32),
+                    err_msg=f"{name}.{field}",
+                )
+        for field in ("stride", "padding", "kernel_size", "input_type"):
+            if hasattr(node, field):
+                np.testing.assert_equal(
+                    getattr(again, field), getattr(node, field), err_msg=name
+                )
+
+
 def test_imported_cnn_trains_with_fit(cnn_graph):
     model = snn_nir.from_nir(cnn_graph, dt=1.0, method="exact")
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
