@@ -399,11 +399,17 @@ class Layout:
             self._dangling_padding(layer)
         return None
 
+    def finish(self):
+        """Checks that no padding is left over at the end of the model."""
+        if self.padding is not None:
+            self._dangling_padding(None)
+
     def _dangling_padding(self, layer):
         raise ValueError(
             "to_nir exports a ZeroPadding layer as the padding of the "
-            "convolution or sum pooling right after it. Received: layer "
-            f"'{layer.name}' after the padding"
+            "convolution or sum pooling right after it. Received: "
+            f"{'the end of the model' if layer is None else layer.name!r} "
+            f"after the padding layer '{self.padding[0]}'"
         )
 
     def _pad(self, layer, inner, shape):
@@ -420,21 +426,22 @@ class Layout:
     def _take_padding(self, layer, inner, shape, kernel, strides, dilation):
         # The padding of a conv or pooling layer, with the layer before.
         pads = (0,) * (len(shape) - 1)
-        if self.padding is not None:
-            pads = self.padding[1]
-            shape = (
-                shape[0],
-                *(s - 2 * p for s, p in zip(shape[1:], pads, strict=True)),
-            )
-            self.padding = None
         if inner.padding == "same":
-            same = _same_padding(layer, shape[1:], kernel, strides, dilation)
-            pads = tuple(p + q for p, q in zip(pads, same, strict=True))
+            # On the input as the layer sees it, after any padding layer.
+            pads = _same_padding(layer, shape[1:], kernel, strides, dilation)
         elif inner.padding != "valid":
             raise ValueError(
                 "to_nir exports padding 'valid' and 'same'. Received: "
                 f"layer '{layer.name}' with padding={inner.padding!r}"
             )
+        if self.padding is not None:
+            before = self.padding[1]
+            shape = (
+                shape[0],
+                *(s - 2 * p for s, p in zip(shape[1:], before, strict=True)),
+            )
+            pads = tuple(p + q for p, q in zip(pads, before, strict=True))
+            self.padding = None
         return shape, pads
 
     def _check_channels_last(self, layer, inner):

@@ -460,6 +460,7 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
                     f"'{layer.name}'."
                 )
             nodes[name] = node
+    layout.finish()
     units = _nir_conv.nir_shape(model.outputs[0].shape[2:])
     nodes["output"] = nir.Output(output_type=np.array(units))
     chain.append("output")

@@ -499,3 +499,36 @@ def test_cuba_li_node_is_two_li_layers_matching_the_ode(method):
     np.testing.assert_allclose(
         to_numpy(snn_nir.from_nir(exported)(x)), output, rtol=1e-6, atol=1e-7
     )
+
+
+def test_zero_padding_layer_joins_the_convolution_after_it():
+    model = keras.Sequential(
+        [
+            keras.Input((2, 6, 6, 1)),
+            keras.layers.TimeDistributed(keras.layers.ZeroPadding2D(1)),
+            keras.layers.TimeDistributed(
+                keras.layers.Conv2D(2, 3, padding="same"), name="conv"
+            ),
+        ]
+    )
+    graph = snn_nir.to_nir(model)
+    node = graph.nodes["conv"]
+    np.testing.assert_array_equal(node.padding, (2, 2))
+    np.testing.assert_array_equal(node.input_shape, (6, 6))
+    x = RNG.normal(size=(1, 2, 6, 6, 1)).astype(np.float32)
+    np.testing.assert_array_equal(
+        to_numpy(snn_nir.from_nir(graph)(x)), to_numpy(model(x))
+    )
+
+
+def test_zero_padding_without_a_convolution_after_it_raises():
+    model = keras.Sequential(
+        [
+            keras.Input((2, 6, 6, 1)),
+            keras.layers.TimeDistributed(
+                keras.layers.ZeroPadding2D(1), name="pad"
+            ),
+        ]
+    )
+    with pytest.raises(ValueError, match="end of the model.*'pad'"):
+        snn_nir.to_nir(model)
