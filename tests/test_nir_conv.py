@@ -164,12 +164,49 @@ def test_nir_paper_cnn_exports_back_with_the_same_numbers(cnn_graph, cnn_model):
                 )
 
 
-def test_imported_cnn_trains_with_fit(cnn_graph):
-    model = snn_nir.from_nir(cnn_graph, dt=1.0, method="exact")
+def small_cnn_graph():
+    """Conv2d -> IF -> SumPool2d -> Flatten -> Affine -> IF, on [2, 8, 8]."""
+    ones = np.ones((4, 8, 8))
+    conv = nir.Conv2d(
+        input_shape=(8, 8),
+        weight=RNG.normal(0.3, 0.5, size=(4, 2, 3, 3)),
+        stride=1,
+        padding=1,
+        dilation=1,
+        groups=1,
+        bias=np.zeros(4),
+    )
+    nodes = {
+        "input": nir.Input(input_type=np.array([2, 8, 8])),
+        "conv": conv,
+        "if1": nir.IF(r=ones, v_threshold=ones, v_reset=0 * ones),
+        "pool": nir.SumPool2d(
+            kernel_size=np.array([2, 2]),
+            stride=np.array([2, 2]),
+            padding=np.array([0, 0]),
+        ),
+        "flat": nir.Flatten(
+            input_type={"input": np.array([4, 4, 4])}, start_dim=0, end_dim=-1
+        ),
+        "fc": nir.Affine(
+            weight=RNG.normal(0.2, 0.3, size=(3, 64)), bias=np.zeros(3)
+        ),
+        "if2": nir.IF(
+            r=np.ones(3), v_threshold=np.ones(3), v_reset=np.zeros(3)
+        ),
+        "output": nir.Output(output_type=np.array([3])),
+    }
+    names = list(nodes)
+    edges = list(zip(names[:-1], names[1:], strict=True))
+    return nir.NIRGraph(nodes=nodes, edges=edges, type_check=False)
+
+
+def test_imported_cnn_trains_with_fit():
+    model = snn_nir.from_nir(small_cnn_graph(), dt=1.0, method="exact")
     model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-    x = (RNG.uniform(size=(2, 3, 34, 34, 2)) < 0.3).astype(np.float32)
-    y = np.ones((2, 3, 10), np.float32)
-    kernel = model.get_layer("0").layer.kernel
+    x = (RNG.uniform(size=(2, 3, 8, 8, 2)) < 0.5).astype(np.float32)
+    y = np.full((2, 3, 3), 0.5, np.float32)
+    kernel = model.get_layer("conv").layer.kernel
     before = to_numpy(kernel).copy()
     model.fit(x, y, epochs=1, verbose=0)
     assert np.abs(to_numpy(kernel) - before).max() > 0.0
