@@ -3,7 +3,7 @@
 The public surface, re-exported explicitly:
 
 - layers: `LIFCell`, `LIF`, `RepeatEncoding`, `PoissonEncoding`,
-  `LatencyEncoding`, `RateDecoding`;
+  `LatencyEncoding`, `RateDecoding`, `SumPooling2D`;
 - delays: `Delay` (fixed), `LearnableDelay` (one per neuron),
   `DelayedDense` (one per synapse) and its `DelayAnnealing` callback;
 - more neuron models: `IF`, `LI`, `SynapticLIF`, `AdaptiveLIF` and their
@@ -53,6 +53,7 @@ from keras_snn.layers import NeuronLayer
 from keras_snn.layers import PoissonEncoding
 from keras_snn.layers import RateDecoding
 from keras_snn.layers import RepeatEncoding
+from keras_snn.layers import SumPooling2D
 from keras_snn.layers import SynapticLIF
 from keras_snn.layers import SynapticLIFCell
 from keras_snn.layers import rate_decode
@@ -85,6 +86,7 @@ __all__ = [
     "RateDecoding",
     "RepeatEncoding",
     "SpikingModel",
+    "SumPooling2D",
     "SynapticLIF",
     "SynapticLIFCell",
     "beta_from_tau",

@@ -17,7 +17,11 @@ continuous-time nodes. A keras_snn sequence model `[batch, T, features] ->
 | `Delay`, `LearnableDelay`    | `Delay` (`delay = steps * dt`)      |
 
 A neuron layer with `units=None` has no weights and is its neuron node
-alone. A recurrent layer adds a `Linear` node on a cycle with its neuron
+alone. Convolutional networks (`TimeDistributed` `Conv1D`, `Conv2D`,
+`SumPooling2D`, `AveragePooling2D`, `Flatten`; `Rescaling`) map to NIR's
+`Conv1d`, `Conv2d`, `SumPool2d`, `AvgPool2d`, `Flatten` and `Scale`
+nodes, with channels-last Keras layouts (see `keras_snn._nir_conv` and
+docs/nir.md). A recurrent layer adds a `Linear` node on a cycle with its neuron
 node. `AdaptiveLIF` has no NIR equivalent and raises.
 
 A NIR LIF node is the ODE `tau dv/dt = (v_leak - v) + r I`, with a spike
@@ -39,6 +43,7 @@ import types
 import keras
 import numpy as np
 
+from keras_snn import _nir_conv
 from keras_snn.layers.adaptive import AdaptiveLIF
 from keras_snn.layers.delay import Delay
 from keras_snn.layers.delay import LearnableDelay
@@ -353,10 +358,11 @@ def _chain_layers(model):
             f"Received: model '{model.name}'"
         )
     input_shape = tuple(model.inputs[0].shape)
-    if len(input_shape) != 3 or input_shape[-1] is None:
+    if len(input_shape) < 3 or None in input_shape[2:]:
         raise ValueError(
             "to_nir expects a sequence model with inputs "
-            "[batch, T, features]. A keras_snn.build() model takes static "
+            "[batch, T, features] (or [batch, T, L, C], [batch, T, H, W, "
+            "C]). A keras_snn.build() model takes static "
             "[batch, features] inputs (its first layer repeats them with "
             "num_timesteps) and decodes rates at the end; neither is a NIR "
             "node. See docs/nir.md for how to export its layers. Received: "
@@ -368,7 +374,7 @@ def _chain_layers(model):
         if not isinstance(layer, keras.layers.InputLayer)
     ]
     if isinstance(model, keras.Sequential):
-        return input_shape[-1], layers
+        return input_shape[2:], layers
     # A functional model: check that its graph is the chain of its layers.
     previous = model.inputs[0]
     for layer in layers:
@@ -384,7 +390,7 @@ def _chain_layers(model):
             "to_nir supports models whose last layer is the output. "
             f"Received: model '{model.name}'"
         )
-    return input_shape[-1], layers
+    return input_shape[2:], layers
 
 
 def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
@@ -399,8 +405,16 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
     `v_leak = 0`, `v_reset = 0`, and time constants and gains from
     `to_continuous` (input gain 1, so the weights carry over unchanged). A
     layer with `units=None` has no weights and exports its neuron node only.
-    Each `Dense` layer becomes an `Affine` (or `Linear`) node. Neuron nodes
-    carry `{"dt": dt, "discretization": method}` in their metadata.
+    Each `Dense` layer becomes an `Affine` (or `Linear`) node. A
+    convolutional model, `[batch, T, H, W, C]` (or `[batch, T, L, C]`),
+    exports its `TimeDistributed` `Conv2D` / `Conv1D` (with a
+    `ZeroPadding` layer before it as its padding), `SumPooling2D`,
+    `AveragePooling2D` and `Flatten` layers, and `Rescaling` layers, as
+    channels-first `Conv2d` / `Conv1d`, `SumPool2d`, `AvgPool2d`, `Flatten`
+    and `Scale` nodes; the columns of the weights after a flatten are
+    permuted to NIR's `(c, h, w)` order (docs/nir.md, "Layout rules").
+    Neuron nodes carry `{"dt": dt, "discretization": method}` in their
+    metadata.
     `Delay` and `LearnableDelay` layers become NIR `Delay` nodes,
     `y(t) = x(t - delay)`, with `delay = steps * dt` in the graph's time
     unit (`dt = 1` by default) and `{"dt": dt}` in their metadata;
@@ -449,11 +463,19 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
     check_choice("method", method, METHODS)
     check_bool("approximate_subtract_reset", approximate_subtract_reset)
     features, layers = _chain_layers(model)
-    nodes = {"input": nir.Input(input_type=np.array([features]))}
+    features = _nir_conv.nir_shape(features)
+    nodes = {"input": nir.Input(input_type=np.array(features))}
     chain, cycles = ["input"], []
+    layout = _nir_conv.Layout()
     for layer in layers:
-        exporter = _exporter(layer)
-        for entry in exporter(layer, dt, method, approximate_subtract_reset):
+        entries = layout.export(layer)
+        if entries is None:
+            exporter = _exporter(layer)
+            entries = layout.adapt(
+                layer,
+                exporter(layer, dt, method, approximate_subtract_reset),
+            )
+        for entry in entries:
             name, node = entry[:2]
             if isinstance(entry, _Feedback):
                 cycles += [(entry.target, name), (name, entry.target)]
@@ -466,8 +488,9 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
                     f"'{layer.name}'."
                 )
             nodes[name] = node
-    units = model.outputs[0].shape[-1]
-    nodes["output"] = nir.Output(output_type=np.array([units]))
+    layout.finish()
+    units = _nir_conv.nir_shape(model.outputs[0].shape[2:])
+    nodes["output"] = nir.Output(output_type=np.array(units))
     chain.append("output")
     edges = list(zip(chain[:-1], chain[1:], strict=True)) + cycles
     return nir.NIRGraph(nodes=nodes, edges=edges)
@@ -625,12 +648,42 @@ def _import_cuba_lif(name, node, dt, method):
     )
 
 
+def _import_cuba_li(name, node, dt, method):
+    # The current stage of a CubaLI: an LI layer J' = alpha J' + gain I
+    # with J' = r (1 - beta) J, the membrane V = beta V + J' following as a
+    # weightless LI layer (`_cuba_li_membrane`).
+    v_leak = _array(node, "v_leak")
+    if np.any(v_leak != 0.0):
+        raise ValueError(
+            "from_nir supports CubaLI nodes with v_leak = 0 only. Received: "
+            f"node '{name}' with v_leak={v_leak.tolist()}"
+        )
+    alpha, synaptic_gain = _leaky_step(
+        name, node, "tau_syn", "w_in", dt, method
+    )
+    _, membrane_gain = _leaky_step(name, node, "tau_mem", "r", dt, method)
+    return _Neurons(
+        LI, {"beta": alpha}, None, synaptic_gain * membrane_gain, 0.0
+    )
+
+
+def _cuba_li_membrane(name, node, dt, method, shape, order):
+    # The membrane stage of a CubaLI node, after its current stage.
+    beta, _ = _leaky_step(name, node, "tau_mem", "r", dt, method)
+    neurons = _Neurons(LI, {"beta": beta}, None, np.ones_like(beta), 0.0)
+    neurons, size, spatial = _nir_conv.neurons_in_layout(
+        name, neurons, shape, order
+    )
+    return _neuron_layer(f"{name}.membrane", neurons, size, spatial=spatial)
+
+
 # NIR neuron node type -> converter returning `_Neurons`. A neuron node
 # follows an Affine or Linear node, and the two become one layer with kernel
 # weight.T * gain and bias (bias + offset) * gain; or it follows another
 # neuron node (or the input) and becomes a layer with units=None. A new
 # neuron type is one entry here.
 _NEURON_IMPORTERS = {
+    "CubaLI": _import_cuba_li,
     "CubaLIF": _import_cuba_lif,
     "I": _import_i,
     "IF": _import_if,
@@ -639,7 +692,14 @@ _NEURON_IMPORTERS = {
 }
 _WEIGHT_TYPES = ("Affine", "Linear")
 _SUPPORTED_NODES = sorted(
-    (*_NEURON_IMPORTERS, *_WEIGHT_TYPES, "Delay", "Input", "Output")
+    (
+        *_NEURON_IMPORTERS,
+        *_WEIGHT_TYPES,
+        *_nir_conv.IMPORTERS,
+        "Delay",
+        "Input",
+        "Output",
+    )
 )
 
 
@@ -663,10 +723,13 @@ def _decay_options(name, decay_name, values):
     )
 
 
-def _neuron_layer(name, neurons, size, weight=None, bias=None, recurrent=None):
+def _neuron_layer(
+    name, neurons, size, weight=None, bias=None, recurrent=None, spatial=()
+):
     # A keras_snn layer for the neuron node `name` of `size` neurons, with
     # the weights of the Affine or Linear node before it, if any, and the
-    # (weight, bias) of its feedback node, if any.
+    # (weight, bias) of its feedback node, if any. `spatial`: the input's
+    # axes before the last (after a convolution), `size` its channels.
     threshold, gain = neurons.threshold, neurons.gain
     for values in (*neurons.decays.values(), gain, threshold):
         if values is not None and values.shape != (size,):
@@ -738,7 +801,9 @@ def _neuron_layer(name, neurons, size, weight=None, bias=None, recurrent=None):
         units = weight.shape[0]
         options["use_bias"] = bias is not None or bool(np.any(offset != 0.0))
     layer = neurons.layer_class(units, name=_layer_name(name), **options)
-    layer.build((None, None, size if weight is None else weight.shape[1]))
+    layer.build(
+        (None, None, *spatial, size if weight is None else weight.shape[1])
+    )
     cell = layer.cell
     if weight is not None:
         cell.kernel.assign(weight.T * gain[None, :])
@@ -784,8 +849,15 @@ def _dense_layer(name, weight, bias):
     return layer
 
 
-def _delay_layer(name, node, size, dt):
+def _delay_layer(name, node, shape, dt):
     # A NIR Delay node as keras_snn.Delay: the delays in steps of dt.
+    if len(shape) != 1:
+        raise ValueError(
+            f"from_nir supports Delay nodes on vectors [features] only. "
+            f"Received: node '{name}' after a node with outputs of shape "
+            f"{list(shape)}"
+        )
+    size = shape[0]
     if dt is None:
         dt = _decode((node.metadata or {}).get("dt"))
     if dt is None:
@@ -823,8 +895,8 @@ def _chain_nodes(graph):
             raise ValueError(
                 f"from_nir does not support NIR node '{name}' of type "
                 f"{type(node).__name__}. Supported node types: "
-                f"{', '.join(_SUPPORTED_NODES)}. Convolution, pooling, "
-                "flatten and nested NIRGraph nodes are not supported."
+                f"{', '.join(_SUPPORTED_NODES)}. Nested NIRGraph nodes are not "
+                "supported."
             )
     successors = {name: [] for name in nodes}
     predecessors = {name: [] for name in nodes}
@@ -885,12 +957,15 @@ def from_nir(graph, *, dt=None, method=None):
     """Imports a NIR graph as a keras_snn sequence model.
 
     The graph must be a chain `Input -> ... -> Output` of `Affine`,
-    `Linear`, `LIF`, `IF`, `LI`, `I` and `CubaLIF` nodes. A neuron node
-    after an `Affine` (or `Linear`) node becomes, with it, one layer:
-    `LIF` -> `keras_snn.LIF`, `IF` -> `keras_snn.IF`, `LI` and `I` ->
-    `keras_snn.LI`, `CubaLIF` -> `keras_snn.SynapticLIF`, spiking layers
-    with `reset="zero"`. The decays and the input gain come from
-    `discretize`; the gain is folded into the kernel and bias, and a
+    `Linear`, `LIF`, `IF`, `LI`, `I`, `CubaLIF` and `CubaLI` nodes, and
+    the convolutional nodes below. A neuron node after an `Affine` (or
+    `Linear`) node becomes, with it, one layer: `LIF` -> `keras_snn.LIF`,
+    `IF` -> `keras_snn.IF`, `LI` and `I` -> `keras_snn.LI`, `CubaLIF` ->
+    `keras_snn.SynapticLIF`, spiking layers with `reset="zero"`; `CubaLI`
+    -> two `keras_snn.LI` layers, the current (`beta` from `tau_syn`) and
+    the membrane (`units=None`, named `"<name>_membrane"`). The decays and
+    the input gain come from `discretize`; the gain is folded into the
+    kernel and bias, and a
     non-zero `v_leak` of `LIF` and `LI` into the bias (`I + v_leak / r`).
     A neuron node after the input or after another neuron node becomes a
     layer with `units=None`; it has no weights to hold the gain, so
@@ -900,8 +975,18 @@ def from_nir(graph, *, dt=None, method=None):
     as snnTorch exports `RLeaky` and `RSynaptic`) is that layer's recurrent
     kernel, `recurrent=True`; its bias, if any, joins the input bias.
     An `Affine` (or `Linear`) node not followed by a neuron becomes a
-    `keras.layers.Dense` layer. A `Delay` node becomes a `keras_snn.Delay`
-    layer with `delay / dt` steps (`dt` from the argument or the node's
+    `keras.layers.Dense` layer. `Conv1d` and `Conv2d` nodes become
+    `TimeDistributed` `Conv1D` and `Conv2D` layers (after a
+    `TimeDistributed(ZeroPadding)` layer for integer padding),
+    `SumPool2d` `TimeDistributed(keras_snn.SumPooling2D)`, `AvgPool2d`
+    `TimeDistributed(AveragePooling2D)`, `Flatten`
+    `TimeDistributed(Flatten)` and `Scale` `keras.layers.Rescaling`. The
+    model is channels-last: a graph with input `[C, H, W]` takes
+    `[batch, T, H, W, C]`; weights are transposed, the columns of the
+    weights after a `Flatten` are permuted to Keras' `(h, w, c)` order,
+    and neuron parameters after a convolution are per channel (docs/nir.md,
+    "Layout rules"). A `Delay` node becomes a `keras_snn.Delay` layer
+    with `delay / dt` steps (`dt` from the argument or the node's
     metadata); delays that are not whole non-negative numbers of steps
     raise a `ValueError`. Layers are named after the neuron nodes
     (weights alone: their own node), with `"."` and `"/"` replaced by
@@ -926,8 +1011,8 @@ def from_nir(graph, *, dt=None, method=None):
             arguments: `from_nir(graph, **keras_snn.nir.SNNTORCH)`.
 
     Returns:
-        A `keras.Sequential` model from `[batch, T, features]` to
-        `[batch, T, units]`.
+        A `keras.Sequential` model from `[batch, T, features]` (or
+        `[batch, T, H, W, C]`, `[batch, T, L, C]`) to `[batch, T, units]`.
 
     Example:
 
@@ -948,30 +1033,41 @@ def from_nir(graph, *, dt=None, method=None):
         check_choice("method", method, METHODS)
     chain, feedback = _chain_nodes(graph)
     nodes = graph.nodes
-    features = np.asarray(nodes[chain[0]].input_type["input"]).reshape(-1)
-    if features.shape != (1,):
-        raise ValueError(
-            "from_nir expects a graph with vector inputs [features]. "
-            f"Received: Input node '{chain[0]}' of shape {features.tolist()}"
-        )
-    size = int(features[0])
-    layers = [keras.Input((None, size))]
+    # The NIR (channels-first) shape of the data between nodes, and the
+    # flatten order waiting for the weights after a Flatten node.
+    shape = nodes[chain[0]].input_type["input"]
+    shape = tuple(int(n) for n in np.asarray(shape).reshape(-1))
+    layers = [keras.Input((None, *_nir_conv.keras_shape(shape)))]
+    order = None
     position = 1
     while position < len(chain) - 1:
         name = chain[position]
         node = nodes[name]
-        weight = bias = None
-        if type(node).__name__ == "Delay":
-            layers.append(_delay_layer(name, node, size, dt))
+        kind = type(node).__name__
+        if kind in _nir_conv.IMPORTERS:
+            new_layers, new_shape = _nir_conv.IMPORTERS[kind](
+                name, node, shape, order
+            )
+            if kind == "Flatten":
+                order = _nir_conv.flatten_order(shape)
+            layers += new_layers
+            shape = new_shape
             position += 1
             continue
-        if type(node).__name__ in _WEIGHT_TYPES:
+        weight = bias = None
+        if kind == "Delay":
+            layers.append(_delay_layer(name, node, shape, dt))
+            position += 1
+            continue
+        if kind in _WEIGHT_TYPES:
             weight, bias = _weights(name, node)
+            weight = _nir_conv.weights_in_order(name, weight, shape, order)
+            order = None
+            shape = (weight.shape[0],)
             position += 1
             neuron_name = chain[position]
             if type(nodes[neuron_name]).__name__ not in _NEURON_IMPORTERS:
                 layers.append(_dense_layer(name, weight, bias))
-                size = weight.shape[0]
                 continue
             name, node = neuron_name, nodes[neuron_name]
         # A neuron node, after weights or alone (a layer with units=None).
@@ -979,13 +1075,18 @@ def from_nir(graph, *, dt=None, method=None):
         neurons = _NEURON_IMPORTERS[type(node).__name__](
             name, node, step, scheme
         )
-        if weight is not None:
-            size = weight.shape[0]
+        neurons, size, spatial = _nir_conv.neurons_in_layout(
+            name, neurons, shape, order
+        )
         recurrent = None
         if name in feedback:
             recurrent = _weights(feedback[name], nodes[feedback[name]])
         layers.append(
-            _neuron_layer(name, neurons, size, weight, bias, recurrent)
+            _neuron_layer(name, neurons, size, weight, bias, recurrent, spatial)
         )
+        if type(node).__name__ == "CubaLI":
+            layers.append(
+                _cuba_li_membrane(name, node, step, scheme, shape, order)
+            )
         position += 1
     return keras.Sequential(layers, name="from_nir")

@@ -335,17 +335,17 @@ def test_discretize_and_to_continuous():
 
 
 def test_unsupported_node_names_its_type_and_the_supported_ones():
-    neuron = nir.CubaLI(
-        tau_syn=np.ones(UNITS),
-        tau_mem=np.ones(UNITS),
-        r=np.ones(UNITS),
-        v_leak=np.zeros(UNITS),
-    )
-    with pytest.raises(ValueError, match="'neurons' of type CubaLI\\.") as info:
+    neuron = nir.Threshold(threshold=np.ones(UNITS))
+    with pytest.raises(
+        ValueError, match="'neurons' of type Threshold\\."
+    ) as info:
         snn_nir.from_nir(hand_graph(neuron), dt=1.0, method="exact")
     message = str(info.value)
-    assert "CubaLIF, Delay, I, IF, Input, LI, LIF, Linear, Output." in message
-    assert "Affine" in message and "Convolution" in message
+    assert (
+        "Affine, AvgPool2d, Conv1d, Conv2d, CubaLI, CubaLIF, Delay, Flatten, "
+        "I, IF, Input, LI, LIF, Linear, Output, Scale, SumPool2d." in message
+    )
+    assert "Nested NIRGraph nodes are not supported" in message
 
 
 def lif_node(**changes):

@@ -19,6 +19,7 @@ from keras_snn.layers.lif import LIF
 from keras_snn.layers.lif import IFCell
 from keras_snn.layers.lif import LIFCell
 from keras_snn.layers.neuron_layer import NeuronLayer
+from keras_snn.layers.pooling import SumPooling2D
 from keras_snn.layers.synaptic import SynapticLIF
 from keras_snn.layers.synaptic import SynapticLIFCell
 
@@ -41,6 +42,7 @@ __all__ = [
     "PoissonEncoding",
     "RateDecoding",
     "RepeatEncoding",
+    "SumPooling2D",
     "SynapticLIF",
     "SynapticLIFCell",
     "rate_decode",
