@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.test_datasets import write_mnist
+from tests.test_mnist1d import write_mnist1d
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -37,6 +38,7 @@ def run_example(name, *args):
         "train_mnist.py",
         "train_conv_digits.py",
         "export_tflite.py",
+        "train_mnist1d.py",
     ],
 )
 def test_help(name):
@@ -134,3 +136,25 @@ def test_export_tflite_smoke_run(tmp_path):
         assert (tmp_path / "digits_int8.tflite").exists()
     else:
         assert "needs KERAS_BACKEND in ['tensorflow']" in lines["litert"]
+
+
+def test_train_mnist1d_smoke_run_on_a_synthetic_file(tmp_path):
+    data = tmp_path / "mnist1d.npz"
+    write_mnist1d(data, train=32, test=8, steps=12)
+    output = tmp_path / "mnist1d.keras"
+    out = run_example(
+        "train_mnist1d.py",
+        f"--data={data}",
+        "--epochs=1",
+        "--limit=16",
+        "--verbose=0",
+        f"--output={output}",
+    )
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("test accuracy: ")
+    assert 0.0 <= float(last.split(": ")[1]) <= 1.0
+    assert "(1 epochs, 16 sequences)" in out
+    model = keras.saving.load_model(output, safe_mode=True)
+    assert model.input_shape == (None, 12, 1)
+    logits = model.predict(np.zeros((1, 12, 1), np.float32), verbose=0)
+    assert logits.shape == (1, 10)
