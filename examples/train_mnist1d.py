@@ -26,7 +26,7 @@ Pick the backend with the `KERAS_BACKEND` environment variable:
 import argparse
 import os
 
-EPOCHS = 100
+EPOCHS = 150
 
 
 def parse_args(argv=None):
