@@ -160,7 +160,7 @@ def build_sequence(
     *,
     input_size,
     output_size,
-    hidden_sizes=(128,),
+    hidden_sizes=(128, 128),
     num_timesteps=None,
     neuron="lif",
     recurrent=True,
@@ -181,15 +181,16 @@ def build_sequence(
     `keras.losses.SparseCategoricalCrossentropy(from_logits=True)`.
 
     The defaults are the ones measured to learn MNIST-1D (see the
-    concepts page and `examples/train_mnist1d.py`): a 64-unit encoder, one
-    recurrent layer of 128 LIF neurons with `tau=2` and the recurrent
+    concepts page and `examples/train_mnist1d.py`): a 64-unit encoder, two
+    recurrent layers of 128 LIF neurons with `tau=2` and the recurrent
     layers' default surrogate, whose derivative peaks at 1.
 
     Args:
         input_size: int. Number of features per step. Required.
         output_size: int. Number of classes. Required.
         hidden_sizes: list of int. Sizes of the spiking layers. Defaults
-            to `[128]`.
+            to `[128, 128]` (on MNIST-1D, one layer of 128 reaches about
+            92.5 % test accuracy, two about 95 %).
         num_timesteps: int or None. Length of the sequences, or None (the
             default) for any length. Export needs a known length.
         neuron: str. The spiking neuron model: `"lif"` (`LIF`, the

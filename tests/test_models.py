@@ -448,10 +448,10 @@ def test_build_sequence_defaults_and_structure():
     assert isinstance(model, keras_snn.SpikingModel)
     assert model.input_shape == (None, None, 1)
     assert model.output_shape == (None, 10)
-    hidden = model.get_layer("lif_0")
-    assert isinstance(hidden, keras_snn.LIF) and hidden.units == 128
-    assert hidden.recurrent and hidden.tau == 2.0
-    assert hidden.surrogate == keras_snn.surrogates.default(recurrent=True)
+    for hidden in (model.get_layer("lif_0"), model.get_layer("lif_1")):
+        assert isinstance(hidden, keras_snn.LIF) and hidden.units == 128
+        assert hidden.recurrent and hidden.tau == 2.0
+        assert hidden.surrogate == keras_snn.surrogates.default(True)
     assert model.get_layer("li").tau == 2.0
     encoder = model.get_layer("encoder")
     assert isinstance(encoder, keras.layers.Dense) and encoder.units == 64
