@@ -543,13 +543,16 @@ def test_build_sequence_readouts():
 def test_build_sequence_export(tmp_path):
     model = small_sequence_model(encoder_size=4)
     assign_weights(model)
+    # Called before the export: Keras' ONNX exporter refuses a model that
+    # was never called (issue 16).
+    expected = to_numpy(model(SEQ))
     backend = keras.backend.backend()
     format = "tf_saved_model" if backend != "torch" else "onnx"
     path = str(tmp_path / ("model.onnx" if format == "onnx" else "model"))
     keras_snn.export.export(model, path, format=format)
     np.testing.assert_allclose(
         keras_snn.export.load_exported(path, format)(SEQ),
-        to_numpy(model(SEQ)),
+        expected,
         rtol=1e-5,
         atol=1e-5,
     )
