@@ -10,8 +10,8 @@ The public surface, re-exported explicitly:
   cells, on the bases `NeuronCell` and `NeuronLayer`;
 - functions: `lif_neuron`, `lif_sequence`, `rate_decode`,
   `surrogate_gradient`;
-- the model builder `build` and the model class it returns,
-  `SpikingModel`;
+- the model builders `build` (static inputs) and `build_sequence`
+  (sequences) and the model class they return, `SpikingModel`;
 - the surrogate registry, `keras_snn.surrogates`;
 - losses on firing rates, `keras_snn.losses`;
 - the firing-rate regularizer, `keras_snn.regularizers.FiringRate`;
@@ -59,6 +59,7 @@ from keras_snn.layers import SynapticLIFCell
 from keras_snn.layers import rate_decode
 from keras_snn.models import SpikingModel
 from keras_snn.models import build
+from keras_snn.models import build_sequence
 from keras_snn.neurons import beta_from_tau
 from keras_snn.neurons import lif_neuron
 from keras_snn.sequence import lif_sequence
@@ -91,6 +92,7 @@ __all__ = [
     "SynapticLIFCell",
     "beta_from_tau",
     "build",
+    "build_sequence",
     "datasets",
     "efficiency",
     "export",

@@ -6,11 +6,14 @@ import platform
 import keras
 from keras import backend
 
+from keras_snn.layers.adaptive import AdaptiveLIF
 from keras_snn.layers.decoding import RateDecoding
 from keras_snn.layers.encoding import LatencyEncoding
 from keras_snn.layers.encoding import PoissonEncoding
 from keras_snn.layers.li import LI
 from keras_snn.layers.lif import LIF
+from keras_snn.layers.synaptic import SynapticLIF
+from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
 from keras_snn.validation import check_positive_int
 from keras_snn.validation import check_sizes
@@ -153,6 +156,120 @@ def build(
     return SpikingModel(inputs, outputs, name=name)
 
 
+def build_sequence(
+    *,
+    input_size,
+    output_size,
+    hidden_sizes=(128, 128),
+    num_timesteps=None,
+    neuron="lif",
+    recurrent=True,
+    encoder_size=64,
+    tau=2.0,
+    surrogate=None,
+    readout="membrane",
+    name="snn_sequence",
+):
+    """Builds a spiking classifier of sequences.
+
+    The model maps a sequence `[batch, time, input_size]` to logits
+    `[batch, output_size]`: a per-step `Dense(encoder_size)` encoder
+    (linear, applied at every step; optional), one spiking layer of
+    `neuron` per entry of `hidden_sizes` (recurrent by default), then the
+    readout. The default readout is a non-spiking `LI` layer whose
+    membrane potential, averaged over time, gives the logits, for
+    `keras.losses.SparseCategoricalCrossentropy(from_logits=True)`.
+
+    The defaults are the ones measured to learn MNIST-1D (see the
+    concepts page and `examples/train_mnist1d.py`): a 64-unit encoder, two
+    recurrent layers of 128 LIF neurons with `tau=2` and the recurrent
+    layers' default surrogate, whose derivative peaks at 1.
+
+    Args:
+        input_size: int. Number of features per step. Required.
+        output_size: int. Number of classes. Required.
+        hidden_sizes: list of int. Sizes of the spiking layers. Defaults
+            to `[128, 128]` (on MNIST-1D, one layer of 128 reaches about
+            92.5 % test accuracy, two 94 to 96 %).
+        num_timesteps: int or None. Length of the sequences, or None (the
+            default) for any length. Export needs a known length.
+        neuron: str. The spiking neuron model: `"lif"` (`LIF`, the
+            default), `"adaptive_lif"` (`AdaptiveLIF`) or `"synaptic_lif"`
+            (`SynapticLIF`).
+        recurrent: bool. Give each spiking layer a recurrent kernel.
+            Defaults to True.
+        encoder_size: int or None. Units of a linear `Dense` layer applied
+            at every step before the first spiking layer (64 by default),
+            or None for none. With few input features it matters: on
+            MNIST-1D (one feature per step) the default network reaches
+            about 77 % test accuracy without it.
+        tau: float. Membrane time constant of every layer, readout
+            included, in timesteps. Defaults to 2.
+        surrogate: str, dict, `Surrogate` or None. Spike function of the
+            spiking layers; None (the default) takes the layers' default,
+            which depends on `recurrent` (see `LIFCell`).
+        readout: str. `"membrane"` (the default: the `LI` membrane
+            averaged over time), `"last"` (the `LI` membrane at the last
+            step) or `"rate"` (an output layer of `neuron`, not
+            recurrent, its spikes rate-decoded: outputs in [0, 1], not
+            logits).
+        name: str. Model name. Defaults to `"snn_sequence"`.
+
+    Returns:
+        A `SpikingModel` (a functional `keras.Model`), ready for
+        `compile` and `fit`.
+
+    Raises:
+        ValueError: for a size that is not positive, or an unknown
+            `neuron` or `readout`.
+        TypeError: for an argument of the wrong type.
+
+    Example:
+
+    ```python
+    model = keras_snn.build_sequence(input_size=1, output_size=10)
+    logits = model(keras.ops.ones((2, 40, 1)))  # [2, 10]
+    ```
+    """
+    input_size = check_positive_int("input_size", input_size)
+    output_size = check_positive_int("output_size", output_size)
+    hidden_sizes = check_sizes("hidden_sizes", hidden_sizes)
+    if num_timesteps is not None:
+        num_timesteps = check_positive_int("num_timesteps", num_timesteps)
+    check_choice("neuron", neuron, tuple(NEURONS))
+    recurrent = check_bool("recurrent", recurrent)
+    if encoder_size is not None:
+        encoder_size = check_positive_int("encoder_size", encoder_size)
+    check_choice("readout", readout, SEQUENCE_READOUTS)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string. Received: name={name!r}")
+    neuron_class = NEURONS[neuron]
+    options = {"tau": tau}
+    if surrogate is not None:
+        options["surrogate"] = surrogate
+    inputs = keras.Input(shape=(num_timesteps, input_size), name="inputs")
+    x = inputs
+    if encoder_size is not None:
+        x = keras.layers.Dense(encoder_size, name="encoder")(x)
+    for index, units in enumerate(hidden_sizes):
+        x = neuron_class(
+            units, recurrent=recurrent, name=f"{neuron}_{index}", **options
+        )(x)
+    if readout == "rate":
+        x = neuron_class(output_size, name=f"{neuron}_output", **options)(x)
+        outputs = RateDecoding(name="rates", dtype="float32")(x)
+    else:
+        last = readout == "last"
+        x = LI(output_size, tau=tau, return_sequences=not last, name="li")(x)
+        if last:
+            outputs = keras.layers.Identity(name="logits", dtype="float32")(x)
+        else:
+            outputs = keras.layers.GlobalAveragePooling1D(
+                name="logits", dtype="float32"
+            )(x)
+    return SpikingModel(inputs, outputs, name=name)
+
+
 @keras.saving.register_keras_serializable(package="keras_snn")
 class SpikingModel(keras.Model):
     """A `keras.Model` that compiles its training step with XLA on
@@ -204,6 +321,15 @@ def _xla_supported(model):
 
 
 READOUTS = ("rate", "membrane")
+
+SEQUENCE_READOUTS = ("membrane", "last", "rate")
+
+#: The neuron models of `build_sequence`, by name.
+NEURONS = {
+    "lif": LIF,
+    "adaptive_lif": AdaptiveLIF,
+    "synaptic_lif": SynapticLIF,
+}
 
 ENCODINGS = {
     "repeat": None,

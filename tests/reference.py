@@ -63,19 +63,22 @@ def network_rates(x, layers, num_timesteps, beta, threshold, reset="subtract"):
 def surrogate_derivative(name, x, **options):
     """The backward formula of each surrogate, as documented."""
     x = np.asarray(x, np.float64)
+    peak = options.get("peak")
     if name == "fast_sigmoid":
         k = options.get("slope", 25.0)
-        return k / (1.0 + k * np.abs(x)) ** 2
+        return (k if peak is None else peak) / (1.0 + k * np.abs(x)) ** 2
     if name == "sigmoid":
         k = options.get("slope", 25.0)
         sig = 1.0 / (1.0 + np.exp(-k * x))
-        return k * sig * (1.0 - sig)
+        return (k if peak is None else 4.0 * peak) * sig * (1.0 - sig)
     if name == "atan":
         a = options.get("alpha", 2.0)
-        return a / 2.0 / (1.0 + (math.pi / 2.0 * a * x) ** 2)
+        scale = a / 2.0 if peak is None else peak
+        return scale / (1.0 + (math.pi / 2.0 * a * x) ** 2)
     if name == "triangular":
         w = options.get("width", 1.0)
-        return np.maximum(0.0, 1.0 - np.abs(x) / w) / w
+        scale = 1.0 / w if peak is None else peak
+        return scale * np.maximum(0.0, 1.0 - np.abs(x) / w)
     if name == "straight_through":
         return np.ones_like(x)
     raise ValueError(name)

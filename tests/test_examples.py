@@ -15,6 +15,7 @@ import keras_snn
 from tests.test_datasets import write_mnist
 from tests.test_datasets_events import write_nmnist
 from tests.test_datasets_shd import random_shd
+from tests.test_mnist1d import write_mnist1d
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXAMPLES = os.path.join(REPO, "examples")
@@ -63,6 +64,7 @@ def run_example(name, *args, setup=None):
         "train_shd.py",
         "train_nmnist.py",
         "train_delays_mnist1d.py",
+        "train_mnist1d.py",
     ],
 )
 def test_help(name):
@@ -244,3 +246,25 @@ def test_train_delays_mnist1d_smoke_run():
     assert "learned delays" in lines[-2] and "max_delay=3" in lines[-2]
     assert lines[-1].startswith("test accuracy: ")
     assert lines[-1].endswith("(64 sequences)")
+
+
+def test_train_mnist1d_smoke_run_on_a_synthetic_file(tmp_path):
+    data = tmp_path / "mnist1d.npz"
+    write_mnist1d(data, train=32, test=8, steps=12)
+    output = tmp_path / "mnist1d.keras"
+    out = run_example(
+        "train_mnist1d.py",
+        f"--data={data}",
+        "--epochs=1",
+        "--limit=16",
+        "--verbose=0",
+        f"--output={output}",
+    )
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("test accuracy: ")
+    assert 0.0 <= float(last.split(": ")[1]) <= 1.0
+    assert "(1 epochs, 16 sequences)" in out
+    model = keras.saving.load_model(output, safe_mode=True)
+    assert model.input_shape == (None, 12, 1)
+    logits = model.predict(np.zeros((1, 12, 1), np.float32), verbose=0)
+    assert logits.shape == (1, 10)

@@ -452,3 +452,194 @@ def test_tensorflow_strategy_keeps_xla_off():
         model = small_model()
         model.compile("adam", "mse")
     assert model.jit_compile is False
+
+
+# build_sequence: [batch, time, features] -> logits.
+
+SEQ = np.random.default_rng(5).normal(0.5, 1.0, (3, 6, 2)).astype("float32")
+
+
+def small_sequence_model(**kwargs):
+    options = {
+        "input_size": 2,
+        "output_size": 3,
+        "hidden_sizes": [5],
+        "encoder_size": None,
+        "num_timesteps": 6,
+        **kwargs,
+    }
+    return keras_snn.build_sequence(**options)
+
+
+def assign_weights(model, seed=6):
+    # Large enough weights that the hidden layer spikes.
+    rng = np.random.default_rng(seed)
+    weights = {}
+    for variable in model.trainable_variables:
+        value = rng.normal(0.3, 0.8, variable.shape).astype("float32")
+        variable.assign(value)
+        weights[variable.path] = value
+    return weights
+
+
+def test_build_sequence_defaults_and_structure():
+    model = keras_snn.build_sequence(input_size=1, output_size=10)
+    assert isinstance(model, keras_snn.SpikingModel)
+    assert model.input_shape == (None, None, 1)
+    assert model.output_shape == (None, 10)
+    for hidden in (model.get_layer("lif_0"), model.get_layer("lif_1")):
+        assert isinstance(hidden, keras_snn.LIF) and hidden.units == 128
+        assert hidden.recurrent and hidden.tau == 2.0
+        assert hidden.surrogate == keras_snn.surrogates.default(True)
+    assert model.get_layer("li").tau == 2.0
+    encoder = model.get_layer("encoder")
+    assert isinstance(encoder, keras.layers.Dense) and encoder.units == 64
+    assert encoder.activation is keras.activations.linear
+    plain = keras_snn.build_sequence(
+        input_size=1, output_size=10, encoder_size=None
+    )
+    assert not any(
+        isinstance(layer, keras.layers.Dense) for layer in plain.layers
+    )
+    logits = to_numpy(model(np.ones((2, 7, 1), "float32")))
+    assert logits.shape == (2, 10)
+
+
+@pytest.mark.parametrize("recurrent", [False, True])
+def test_build_sequence_matches_numpy_reference(recurrent, tmp_path):
+    model = small_sequence_model(recurrent=recurrent, encoder_size=4, tau=3.0)
+    weights = assign_weights(model)
+    w = {
+        path.split("/")[0] + "/" + path.split("/")[-1]: v
+        for path, v in weights.items()
+    }
+    beta = np.exp(-1 / 3.0)
+    current = SEQ @ w["encoder/kernel"] + w["encoder/bias"]
+    spikes, _ = reference.neuron_layer(
+        "lif",
+        current,
+        w["lif_0/kernel"],
+        w["lif_0/bias"],
+        w["lif_0/recurrent_kernel"] if recurrent else None,
+        beta=beta,
+    )
+    membrane, _ = reference.neuron_layer(
+        "li", spikes, w["li/kernel"], w["li/bias"], beta=beta
+    )
+    assert 0.05 < spikes.mean() < 0.95
+    np.testing.assert_allclose(
+        to_numpy(model(SEQ)), membrane.mean(axis=1), rtol=1e-5, atol=1e-5
+    )
+    assert_saved_model_round_trip(model, SEQ, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "neuron, layer_class",
+    [
+        ("lif", keras_snn.LIF),
+        ("adaptive_lif", keras_snn.AdaptiveLIF),
+        ("synaptic_lif", keras_snn.SynapticLIF),
+    ],
+)
+def test_build_sequence_neuron_models_save_and_load(
+    neuron, layer_class, tmp_path
+):
+    model = small_sequence_model(
+        neuron=neuron, hidden_sizes=[5, 4], surrogate="sigmoid"
+    )
+    layers = [model.get_layer(f"{neuron}_{i}") for i in range(2)]
+    assert all(type(layer) is layer_class for layer in layers)
+    assert all(layer.surrogate.name == "sigmoid" for layer in layers)
+    assign_weights(model)
+    loaded = assert_saved_model_round_trip(model, SEQ, tmp_path)
+    assert type(loaded.get_layer(f"{neuron}_1")) is layer_class
+
+
+def test_build_sequence_readouts():
+    model = small_sequence_model(readout="last")
+    weights = assign_weights(model)
+    last = to_numpy(model(SEQ))
+    # The "membrane" readout of the same weights: the mean of what
+    # "last" takes at the end.
+    mean_model = small_sequence_model()
+    for variable in mean_model.trainable_variables:
+        variable.assign(weights[variable.path])
+    sequence_model = keras.Model(
+        mean_model.input, mean_model.get_layer("li").output
+    )
+    membrane = to_numpy(sequence_model(SEQ))
+    np.testing.assert_allclose(last, membrane[:, -1], rtol=1e-6)
+    np.testing.assert_allclose(
+        to_numpy(mean_model(SEQ)), membrane.mean(axis=1), rtol=1e-5
+    )
+    rate_model = small_sequence_model(readout="rate")
+    output = rate_model.get_layer("lif_output")
+    assert not output.recurrent and output.units == 3
+    rates = to_numpy(rate_model(SEQ))
+    assert rates.shape == (3, 3) and ((rates >= 0) & (rates <= 1)).all()
+
+
+def test_build_sequence_export(tmp_path):
+    model = small_sequence_model(encoder_size=4)
+    assign_weights(model)
+    # Called before the export: Keras' ONNX exporter refuses a model that
+    # was never called (issue 16).
+    expected = to_numpy(model(SEQ))
+    backend = keras.backend.backend()
+    format = "tf_saved_model" if backend != "torch" else "onnx"
+    path = str(tmp_path / ("model.onnx" if format == "onnx" else "model"))
+    keras_snn.export.export(model, path, format=format)
+    np.testing.assert_allclose(
+        keras_snn.export.load_exported(path, format)(SEQ),
+        expected,
+        rtol=1e-5,
+        atol=1e-5,
+    )
+
+
+def test_build_sequence_trains():
+    rng = np.random.default_rng(7)
+    x = rng.normal(0, 1, (64, 10, 2)).astype("float32")
+    # The class is the sign of the first half's mean of feature 0.
+    y = (x[:, :5, 0].mean(axis=1) > 0).astype("int32")
+    model = keras_snn.build_sequence(
+        input_size=2, output_size=2, hidden_sizes=[16], num_timesteps=10
+    )
+    model.compile(
+        keras.optimizers.Adam(1e-2),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    history = model.fit(x, y, epochs=8, batch_size=16, verbose=0)
+    losses = history.history["loss"]
+    assert np.isfinite(losses).all() and losses[-1] < 0.8 * losses[0]
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"input_size": 0}, ValueError, "input_size=0"),
+        ({"output_size": "3"}, TypeError, "output_size='3'"),
+        ({"hidden_sizes": []}, ValueError, r"hidden_sizes=\[\]"),
+        ({"hidden_sizes": [4, 0]}, ValueError, r"hidden_sizes\[1\]=0"),
+        ({"num_timesteps": 0}, ValueError, "num_timesteps=0"),
+        ({"num_timesteps": 2.5}, TypeError, "num_timesteps=2.5"),
+        ({"neuron": "izhikevich"}, ValueError, "neuron='izhikevich'"),
+        ({"neuron": keras_snn.LIF}, ValueError, "neuron=<class"),
+        ({"recurrent": 1}, TypeError, "recurrent=1"),
+        ({"encoder_size": -4}, ValueError, "encoder_size=-4"),
+        ({"tau": 0.0}, ValueError, "tau=0.0"),
+        ({"surrogate": "magic"}, ValueError, "surrogate='magic'"),
+        ({"readout": "spikes"}, ValueError, "readout='spikes'"),
+        ({"name": 3}, TypeError, "name=3"),
+    ],
+)
+def test_build_sequence_bad_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        small_sequence_model(**kwargs)
+
+
+def test_build_sequence_wrong_input_feature_size():
+    model = small_sequence_model()
+    with pytest.raises(ValueError, match=r"expected shape=\(None, 6, 2\)"):
+        model(np.zeros((1, 6, 3), "float32"))

@@ -392,3 +392,110 @@ def test_bad_initial_state():
     out = to_numpy(layer(x, initial_state=[np.full((2, 3), 2.0, np.float32)]))
     np.testing.assert_array_equal(out[:, 0], 1.0)
     np.testing.assert_array_equal(out[:, 1:], 0.0)
+
+
+# The default surrogate depends on recurrence: a peak of 25 makes the
+# gradient explode through a recurrent kernel.
+
+GRAD_RNG = np.random.default_rng(8)
+GRAD_X = GRAD_RNG.normal(0.0, 1.0, (4, 60, 8)).astype(np.float32)
+GRAD_UPSTREAM = GRAD_RNG.normal(0.0, 1.0, (4, 60, 32)).astype(np.float32)
+
+
+def input_gradient_50_steps_back(layer_class, recurrent, **kwargs):
+    """The norm of the gradient of `sum(outputs * upstream)` (every step
+    counts, as for a readout averaged over time) with respect to the input
+    50 steps before the last, at initialization."""
+    keras.utils.set_random_seed(3)
+    layer = layer_class(32, recurrent=recurrent, **kwargs)
+    layer.build(GRAD_X.shape)
+    (grad,) = gradients(
+        lambda x: keras.ops.multiply(layer(x), GRAD_UPSTREAM), GRAD_X
+    )
+    assert np.isfinite(grad).all()
+    return np.linalg.norm(grad[:, -51])
+
+
+@pytest.mark.parametrize("layer_class", [keras_snn.LIF, keras_snn.AdaptiveLIF])
+def test_default_surrogate_keeps_recurrent_gradients_bounded(layer_class):
+    plain = input_gradient_50_steps_back(layer_class, False)
+    recurrent = input_gradient_50_steps_back(layer_class, True)
+    assert plain > 0 and recurrent > 0
+    assert recurrent < 10 * plain
+    # The feed-forward default in a recurrent layer: the explosion that
+    # the recurrent default prevents.
+    exploding = input_gradient_50_steps_back(
+        layer_class, True, surrogate="fast_sigmoid"
+    )
+    assert exploding > 10 * plain  # the bound above fails
+
+
+@pytest.mark.parametrize("model", SPIKING)
+def test_default_surrogate_follows_recurrent(model, tmp_path):
+    surrogates = keras_snn.surrogates
+    plain = LAYERS[model](3)
+    recurrent = LAYERS[model](3, recurrent=True)
+    assert plain.surrogate == surrogates.FastSigmoid(slope=25.0)
+    assert recurrent.surrogate == surrogates.default(recurrent=True)
+    assert recurrent.surrogate.peak is None
+    # The config holds the surrogate in use, so a layer restored from it
+    # (or from a file saved before this default existed, which names its
+    # surrogate) behaves the same.
+    config = recurrent.get_config()
+    assert config["surrogate"]["class_name"] == "ATan"
+    assert LAYERS[model].from_config(config).surrogate == recurrent.surrogate
+    old = plain.get_config()
+    old["recurrent"] = True
+    assert LAYERS[model].from_config(old).surrogate == surrogates.FastSigmoid()
+    explicit = LAYERS[model](3, recurrent=True, surrogate="fast_sigmoid")
+    assert explicit.surrogate == surrogates.FastSigmoid()
+
+
+def largest_weight_gradient(model, x, y):
+    """The largest absolute gradient of the loss with respect to any
+    weight, by the backend's autodiff."""
+    variables = model.trainable_variables
+    non_trainable = [v.value for v in model.non_trainable_variables]
+
+    def loss(*values):
+        logits, _ = model.stateless_call(list(values), non_trainable, x)
+        return keras.losses.sparse_categorical_crossentropy(
+            y, logits, from_logits=True
+        )
+
+    grads = gradients(loss, *[to_numpy(v) for v in variables])
+    return max(float(np.abs(g).max()) for g in grads)
+
+
+def recurrent_model_of_issue_16(**kwargs):
+    keras.utils.set_random_seed(4)
+    return keras.Sequential(
+        [
+            keras.Input((100, 16)),
+            keras_snn.LIF(64, recurrent=True, **kwargs),
+            keras_snn.LI(3),
+            keras.layers.GlobalAveragePooling1D(),
+        ]
+    )
+
+
+def test_recurrent_lif_with_defaults_trains_on_100_steps():
+    # The case of issue 16: LIF(64, recurrent=True), T = 100, where the
+    # old default surrogate gave gradients of 1e11 to 1e23 and a NaN loss
+    # within 3 Adam steps.
+    rng = np.random.default_rng(9)
+    x = rng.normal(0.0, 1.0, (16, 100, 16)).astype(np.float32)
+    y = rng.integers(0, 3, 16)
+    old = largest_weight_gradient(
+        recurrent_model_of_issue_16(surrogate="fast_sigmoid"), x, y
+    )
+    assert old > 1e6
+    model = recurrent_model_of_issue_16()
+    assert 0 < largest_weight_gradient(model, x, y) < 100
+    model.compile(
+        keras.optimizers.Adam(1e-3),
+        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    )
+    history = model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
+    assert 0 < largest_weight_gradient(model, x, y) < 100

@@ -17,6 +17,10 @@ CASES = [
     ("atan", {"alpha": 3.0}),
     ("triangular", {"width": 0.5}),
     ("straight_through", {}),
+    ("fast_sigmoid", {"slope": 10.0, "peak": 1.0}),
+    ("sigmoid", {"slope": 4.0, "peak": 0.5}),
+    ("atan", {"alpha": 3.0, "peak": 2.0}),
+    ("triangular", {"width": 0.5, "peak": 0.25}),
 ]
 X = np.array([-2.0, -0.7, -0.3, -0.05, 0.0, 0.02, 0.3, 0.45, 1.5], np.float32)
 
@@ -98,7 +102,10 @@ def test_get_by_name_gives_defaults():
     assert surrogates.get("atan").alpha == 2.0
     assert surrogates.get("sigmoid").slope == 25.0
     assert surrogates.get("triangular").width == 1.0
-    assert repr(surrogates.get("fast_sigmoid")) == "FastSigmoid(slope=25.0)"
+    assert (
+        repr(surrogates.get("fast_sigmoid"))
+        == "FastSigmoid(slope=25.0, peak=None)"
+    )
 
 
 def test_unknown_name_lists_known_surrogates():
@@ -119,11 +126,62 @@ def test_closures_are_rejected():
         (surrogates.Sigmoid, "slope", -1.0),
         (surrogates.ATan, "alpha", float("nan")),
         (surrogates.Triangular, "width", 0),
+        (surrogates.FastSigmoid, "peak", 0.0),
+        (surrogates.Sigmoid, "peak", -1.0),
+        (surrogates.ATan, "peak", float("inf")),
+        (surrogates.Triangular, "peak", -2),
     ],
 )
 def test_bad_options(cls, key, value):
     with pytest.raises(ValueError, match=f"{key}={value!r}"):
         cls(**{key: value})
+
+
+@pytest.mark.parametrize(
+    "cls, width",
+    [
+        (surrogates.FastSigmoid, {"slope": 7.0}),
+        (surrogates.Sigmoid, {"slope": 6.0}),
+        (surrogates.ATan, {"alpha": 3.0}),
+        (surrogates.Triangular, {"width": 0.4}),
+    ],
+)
+def test_peak_sets_the_scale_and_keeps_the_shape(cls, width):
+    (peak,) = gradients(cls(**width, peak=1.5), np.zeros(1, np.float32))
+    assert peak[0] == pytest.approx(1.5)
+    (scaled,) = gradients(cls(**width, peak=1.5), X)
+    (natural,) = gradients(cls(**width), X)
+    (natural_peak,) = gradients(cls(**width), np.zeros(1, np.float32))
+    np.testing.assert_allclose(
+        scaled, natural * 1.5 / natural_peak[0], rtol=1e-5, atol=1e-7
+    )
+
+
+def test_peak_none_keeps_the_formula_and_old_configs_load():
+    # Configs saved before `peak` existed hold the width option only.
+    for cls, config in [
+        (surrogates.FastSigmoid, {"slope": 25.0}),
+        (surrogates.Sigmoid, {"slope": 25.0}),
+        (surrogates.ATan, {"alpha": 2.0}),
+        (surrogates.Triangular, {"width": 1.0}),
+    ]:
+        surrogate = cls.from_config(config)
+        assert surrogate.peak is None
+        assert surrogate == cls()
+    (grad,) = gradients(surrogates.FastSigmoid(), np.zeros(1, np.float32))
+    assert grad[0] == pytest.approx(25.0)
+
+
+def test_default_depends_on_recurrence():
+    assert surrogates.default() == surrogates.FastSigmoid(25.0)
+    assert surrogates.default(False) == surrogates.get(None)
+    recurrent = surrogates.default(True)
+    assert recurrent == surrogates.RECURRENT_DEFAULT
+    assert recurrent is not surrogates.RECURRENT_DEFAULT
+    (peak,) = gradients(recurrent, np.zeros(1, np.float32))
+    assert peak[0] == pytest.approx(1.0)
+    with pytest.raises(TypeError, match="recurrent=1"):
+        surrogates.default(1)
 
 
 def test_bad_option_type():

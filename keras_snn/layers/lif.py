@@ -52,9 +52,14 @@ class LIFCell(LICell):
         dt: float. Simulation step, in timesteps. Defaults to 1.
         threshold: float > 0. Firing threshold. Defaults to 1.
         reset: str. `"subtract"` (default), `"zero"` or `"none"`.
-        surrogate: str, dict or `keras_snn.surrogates.Surrogate`. Spike
-            function and its surrogate gradient. Defaults to
-            `"fast_sigmoid"` (slope 25).
+        surrogate: str, dict, `keras_snn.surrogates.Surrogate` or None.
+            Spike function and its surrogate gradient. None (the default)
+            takes `keras_snn.surrogates.default(recurrent)`: the fast
+            sigmoid of slope 25 (peak 25) without recurrence, and one
+            whose derivative peaks at 1 with `recurrent=True`, since
+            through a recurrent kernel the gradient is multiplied by
+            about the peak at every step (see the concepts page). The
+            config stores the surrogate in use.
         detach_reset: bool. Stop the gradient through the reset term.
             Defaults to True. With `False` the gradient also flows through
             the reset, where each step multiplies it by about
@@ -102,7 +107,7 @@ class LIFCell(LICell):
         dt=1.0,
         threshold=1.0,
         reset="subtract",
-        surrogate="fast_sigmoid",
+        surrogate=None,
         detach_reset=True,
         trainable_beta=False,
         trainable_threshold=False,
@@ -118,6 +123,8 @@ class LIFCell(LICell):
         )
         self.threshold = check_positive_number("threshold", threshold)
         self.reset = check_choice("reset", reset, RESETS)
+        if surrogate is None:
+            surrogate = surrogates.default(self.recurrent)
         self.surrogate = surrogates.get(surrogate)
         self.detach_reset = check_bool("detach_reset", detach_reset)
         self.trainable_threshold = check_bool(
