@@ -44,7 +44,11 @@ from keras_snn.layers.lif import LIF
 from keras_snn.layers.synaptic import SynapticLIF
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
+from keras_snn.validation import check_finite_number
 from keras_snn.validation import check_positive_number
+from keras_snn.validation import check_positive_values
+from keras_snn.validation import check_range
+from keras_snn.validation import check_values
 
 METHODS = ("exact", "euler")
 
@@ -103,8 +107,8 @@ def discretize(tau, r, *, dt, method):
     """
     dt = check_positive_number("dt", dt)
     check_choice("method", method, METHODS)
-    tau = np.asarray(tau, np.float64)
-    r = np.asarray(r, np.float64)
+    tau = np.asarray(check_positive_values("tau", tau), np.float64)
+    r = np.asarray(check_values("r", r, check_finite_number), np.float64)
     if method == "exact":
         # exp, not 1 - (1 - beta): a tiny beta (a tau far below dt) keeps
         # its value instead of rounding to 0.
@@ -140,19 +144,16 @@ def to_continuous(beta, *, dt, method):
     """
     dt = check_positive_number("dt", dt)
     check_choice("method", method, METHODS)
-    beta = np.asarray(beta, np.float64)
-    bad = ~((beta > 0.0) & (beta < 1.0))
-    if bad.any():
-        raise ValueError(
-            "to_continuous needs every beta in (0, 1); beta = 0 has no NIR "
-            f"time constant with method={method!r}, and beta = 1 no finite "
-            f"one. Received: beta={beta[bad].flat[0].item()!r}"
-        )
+    beta = np.asarray(check_values("beta", beta, _check_open_unit), np.float64)
     if method == "exact":
         tau = -dt / np.log(beta)
     else:
         tau = dt / (1.0 - beta)
     return tau, 1.0 / (1.0 - beta)
+
+
+def _check_open_unit(name, value):
+    return check_range(name, value, 0.0, 1.0, low_open=True, high_open=True)
 
 
 # Export: keras layers to NIR nodes.
