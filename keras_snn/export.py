@@ -28,6 +28,7 @@ from keras_snn.loops import MAX_UNROLLED_STEPS
 from keras_snn.loops import export_scope
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
+from keras_snn.validation import check_positive_int
 
 #: The backends that can produce each export format.
 FORMATS = {
@@ -67,6 +68,15 @@ def export(
     "Flex" operations), so that the plain LiteRT runtime and
     microcontrollers can run the file; keras_snn layers need no more.
 
+    A model that was never called (just loaded from a `.keras` file, or
+    built and not run) exports too: for ONNX, the input signature is
+    taken from its symbolic inputs. On TensorFlow, sequences longer than
+    `keras_snn.loops.MAX_UNROLLED_STEPS` (256) steps export their time
+    loop as a graph loop (`keras_snn.loops.export_scope`) to ONNX and
+    SavedModel; LiteRT, whose builtin operators need the loop unrolled,
+    raises a `ValueError` for them and for an unknown number of steps:
+    export `streaming_model(model)` instead.
+
     Args:
         model: `keras.Model`. A built model.
         filepath: str or path. Where to write the artifact (a folder for
@@ -81,6 +91,12 @@ def export(
 
     Returns:
         `filepath`.
+
+    Raises:
+        TypeError: if `model` is not a `keras.Model` or `verbose` not a
+            bool.
+        ValueError: for an unknown `format`, one the backend cannot
+            produce, or a LiteRT export of a sequence too long to unroll.
 
     Example:
 
@@ -614,6 +630,7 @@ class StreamingModel(keras.Model):
         Returns:
             A list of arrays, in the order of the state inputs.
         """
+        batch_size = check_positive_int("batch_size", batch_size)
         states = []
         for kind, layer in self._steps:
             if kind == "rnn":

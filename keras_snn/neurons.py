@@ -85,6 +85,13 @@ def lif_neuron(
     Returns:
         A tuple `(new_membrane, spikes)`, both shaped like `input_current`.
 
+    Raises:
+        TypeError: for options of the wrong type.
+        ValueError: for a `beta` outside (0, 1] or a `threshold` that is
+            not finite and above 0 (tensors: where their values are known,
+            naming the index of the first bad value), or an unknown
+            `reset` or `surrogate`.
+
     Example:
 
     >>> v, s = keras_snn.lif_neuron(keras.ops.zeros(3),

@@ -16,6 +16,7 @@ import numpy as np
 
 from keras_snn import monitoring
 from keras_snn.validation import check_index
+from keras_snn.validation import check_names
 from keras_snn.validation import check_positive_int
 
 
@@ -59,7 +60,7 @@ def _spike_trains(source, x, layers):
         if layers is None:
             names = list(source)
         else:
-            names = [layers] if isinstance(layers, str) else list(layers)
+            names = check_names("layers", layers)
         if not names:
             raise ValueError(
                 "There is no spike train to plot. Received: "
@@ -208,6 +209,11 @@ def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
     if neurons is None:
         neurons = list(range(min(4, units)))
     else:
+        if not isinstance(neurons, (list, tuple, range)):
+            raise TypeError(
+                "neurons must be a list of neuron indices or None. "
+                f"Received: neurons={neurons!r}"
+            )
         neurons = [
             check_index(f"neurons[{i}]", neuron, units)
             for i, neuron in enumerate(neurons)

@@ -197,6 +197,22 @@ def check_optional_int(name, value):
     return None if value is None else int(value)
 
 
+def check_names(name, value):
+    """Checks a name or a list of names; returns a list of str.
+
+    `value` is a str (one name) or a list or tuple of str.
+    """
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple)) or not all(
+        isinstance(item, str) for item in names
+    ):
+        raise TypeError(
+            f"{name} must be a name or a list of names. "
+            f"{_received(name, value)}"
+        )
+    return list(names)
+
+
 def check_choice(name, value, choices):
     """Checks that `value` is one of `choices`."""
     if value not in choices:

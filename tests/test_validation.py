@@ -329,6 +329,25 @@ BAD_ARGUMENTS = [
         TypeError,
         "model='model'",
     ),
+    (
+        "monitoring",
+        lambda: monitoring.spike_trains(sequence_model(), None, layers=3),
+        TypeError,
+        "layers=3",
+    ),
+    (
+        "monitoring",
+        lambda: monitoring.FiringRateMonitor(None, layers=[3]),
+        TypeError,
+        "layers=[3]",
+    ),
+    ("plot", lambda: plot.raster(TRAINS, layers=3), TypeError, "layers=3"),
+    (
+        "export",
+        lambda: export.streaming_model(sequence_model()).initial_states(0),
+        ValueError,
+        "batch_size=0",
+    ),
     ("plot", lambda: plot.rate_histogram(TRAINS, bins=0), ValueError, "bins=0"),
     (
         "plot",
