@@ -122,12 +122,26 @@ def check_values(name, value, check):
             f"{name} must be a number or a tensor of numbers. "
             f"{_received(name, value)} of dtype {known.dtype}"
         )
-    for index in np.ndindex(known.shape):
+    # Each distinct value is checked once (a per-neuron parameter holds
+    # few); the message names the first bad one in array order.
+    bad = [v for v in np.unique(known) if not _passes(check, name, v.item())]
+    if bad:
+        mask = np.isin(known, bad) | (np.isnan(known) & np.isnan(bad).any())
+        index = first_index(mask)
         try:
             check(name, known[index].item())
         except ValueError as error:
-            raise ValueError(f"{error} at index {index}") from None
+            where = f" at index {index}" if known.ndim else ""
+            raise ValueError(f"{error}{where}") from None
     return value
+
+
+def _passes(check, name, value):
+    try:
+        check(name, value)
+    except ValueError:
+        return False
+    return True
 
 
 def _in_range(value, low, high, low_open, high_open):
