@@ -71,7 +71,9 @@ def lif_sequence(
         method: str. `"auto"` (default: `"unrolled"` where
             `keras_snn.loops.exportable(training)`, that is inference traced
             into a TensorFlow graph or a PyTorch export, with a static
-            number of timesteps; `"scan"` for inference on JAX; otherwise
+            number of timesteps; `"scan"` for inference on JAX, and for
+            inference traced inside `keras_snn.loops.export_scope` that is
+            not unrolled (longer TensorFlow sequences); otherwise
             `"bptt"`, compiled with XLA on TensorFlow), `"scan"`, `"bptt"`
             or `"unrolled"`.
         training: bool. Whether the call is part of training; only
