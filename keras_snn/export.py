@@ -26,7 +26,12 @@ from keras_snn.layers.delay import LearnableDelay
 from keras_snn.layers.encoding import LatencyEncoding
 from keras_snn.layers.encoding import PoissonEncoding
 from keras_snn.layers.encoding import RepeatEncoding
+from keras_snn.layers.neuron_layer import NeuronLayer
+from keras_snn.loops import MAX_UNROLLED_STEPS
+from keras_snn.loops import export_scope
+from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
+from keras_snn.validation import check_positive_int
 
 #: The backends that can produce each export format.
 FORMATS = {
@@ -66,6 +71,15 @@ def export(
     "Flex" operations), so that the plain LiteRT runtime and
     microcontrollers can run the file; keras_snn layers need no more.
 
+    A model that was never called (just loaded from a `.keras` file, or
+    built and not run) exports too: for ONNX, the input signature is
+    taken from its symbolic inputs. On TensorFlow, sequences longer than
+    `keras_snn.loops.MAX_UNROLLED_STEPS` (256) steps export their time
+    loop as a graph loop (`keras_snn.loops.export_scope`) to ONNX and
+    SavedModel; LiteRT, whose builtin operators need the loop unrolled,
+    raises a `ValueError` for them and for an unknown number of steps:
+    export `streaming_model(model)` instead.
+
     Args:
         model: `keras.Model`. A built model.
         filepath: str or path. Where to write the artifact (a folder for
@@ -81,6 +95,12 @@ def export(
     Returns:
         `filepath`.
 
+    Raises:
+        TypeError: if `model` is not a `keras.Model` or `verbose` not a
+            bool.
+        ValueError: for an unknown `format`, one the backend cannot
+            produce, or a LiteRT export of a sequence too long to unroll.
+
     Example:
 
     ```python
@@ -88,6 +108,8 @@ def export(
     ```
     """
     check_format(format)
+    _check_model(model)
+    check_bool("verbose", verbose)
     if format == "litert":
         import tensorflow as tf
 
@@ -95,8 +117,76 @@ def export(
             "target_spec",
             {"supported_ops": [tf.lite.OpsSet.TFLITE_BUILTINS]},
         )
-    model.export(str(filepath), format=format, verbose=verbose, **kwargs)
+    if format == "litert":
+        _check_litert_steps(model)
+    if format == "onnx" and kwargs.get("input_signature") is None:
+        kwargs["input_signature"] = _input_signature(model)
+    with export_scope():
+        model.export(str(filepath), format=format, verbose=verbose, **kwargs)
     return filepath
+
+
+def _check_model(model):
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"model must be a keras.Model. Received: model={model!r} of "
+            f"type {type(model).__name__}"
+        )
+
+
+def _sequence_layers(model):
+    # The neuron layers that run over a time axis: the model's own, and
+    # those of models nested in it. (A streaming model holds its source's
+    # layers, but calls their cells one step at a time.)
+    for layer in model.layers:
+        if isinstance(layer, NeuronLayer):
+            yield layer
+        elif isinstance(layer, keras.Model):
+            yield from _sequence_layers(layer)
+
+
+def _check_litert_steps(model):
+    # LiteRT's builtin operators take the time loop unrolled (a graph loop
+    # needs Flex TensorList operators), and exportable() unrolls at most
+    # MAX_UNROLLED_STEPS steps, which bounds the time to trace.
+    for layer in _sequence_layers(model):
+        steps = layer.num_timesteps
+        if steps is None:
+            try:
+                steps = layer.input.shape[1]
+            except (AttributeError, ValueError):
+                continue
+        if steps is None or steps > MAX_UNROLLED_STEPS:
+            raise ValueError(
+                "LiteRT export runs the time loop unrolled, over a known "
+                f"number of timesteps of at most {MAX_UNROLLED_STEPS}. For "
+                "longer (or unknown) sequences, export the one-timestep "
+                "model of keras_snn.export.streaming_model(model), whose "
+                "states carry over from call to call. Received: layer "
+                f"{layer.name!r} with num_timesteps={steps}"
+            )
+
+
+def _input_signature(model):
+    # The signature Keras' exporters derive from the symbolic inputs of a
+    # functional or Sequential model. Keras' ONNX exporter refuses to
+    # derive it for a model that was never called, such as one just
+    # loaded from a .keras file ("The model provided has never called"),
+    # although the inputs are known; passed explicitly, it needs no call.
+    # None (other models) leaves the signature to Keras.
+    def spec(x):
+        return keras.InputSpec(
+            shape=(None, *x.shape[1:]), dtype=x.dtype, name=x.name
+        )
+
+    try:
+        if isinstance(model, keras.Sequential):
+            # One positional input per entry, as Keras gives it.
+            return [spec(x) for x in model.inputs] or None
+        # One positional argument: the structure of the inputs.
+        return [keras.tree.map_structure(spec, model.input)]
+    except (AttributeError, ValueError, TypeError):
+        return None
 
 
 def quantize_litert(model, filepath, representative_data, *, verbose=False):
@@ -350,10 +440,7 @@ def streaming_model(model):
     # rates equals model.predict(x)
     ```
     """
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"streaming_model needs a keras.Model. Received: model={model!r}"
-        )
+    _check_model(model)
     layers = _chain(model)
     steps, num_timesteps = [], None
     static_input, seen_time = len(model.inputs[0].shape) == 2, False
@@ -567,6 +654,7 @@ class StreamingModel(keras.Model):
         Returns:
             A list of arrays, in the order of the state inputs.
         """
+        batch_size = check_positive_int("batch_size", batch_size)
         states = []
         for kind, layer in self._steps:
             if kind == "rnn":

@@ -9,6 +9,9 @@ bookkeeping costs more than the elementwise steps it runs.
 be one that Keras' exporters can lower (see `docs/deploy.md`).
 """
 
+import contextlib
+import contextvars
+
 from keras import backend
 from keras import ops
 
@@ -102,6 +105,38 @@ def exportable(training=False, steps=None):
 
         return torch.jit.is_tracing() or torch.compiler.is_exporting()
     return False
+
+
+_EXPORTING = contextvars.ContextVar("keras_snn_exporting", default=False)
+
+
+@contextlib.contextmanager
+def export_scope():
+    """Marks the traces made inside as traces for an exporter.
+
+    `keras_snn.export.export` runs Keras' exporters inside it. There,
+    TensorFlow inference over more than `MAX_UNROLLED_STEPS` steps, which
+    `exportable` leaves to the XLA op that tf2onnx and the LiteRT
+    converter cannot lower, runs a plain graph loop instead (see
+    `in_export_scope`).
+    """
+    token = _EXPORTING.set(True)
+    try:
+        yield
+    finally:
+        _EXPORTING.reset(token)
+
+
+def in_export_scope(training=False):
+    """Whether an inference call is being traced inside `export_scope`.
+
+    Args:
+        training: bool or None. The layer's `training` call argument.
+
+    Returns:
+        bool.
+    """
+    return bool(_EXPORTING.get()) and not training
 
 
 def _python_scan(f, init, xs, reverse, axis):

@@ -25,8 +25,8 @@ import numpy as np
 from keras import ops
 
 from keras_snn._export import keras_snn_export
-from keras_snn.validation import check_number
 from keras_snn.validation import check_positive_number
+from keras_snn.validation import check_range
 from keras_snn.validation import concrete_values
 from keras_snn.validation import first_index
 
@@ -94,7 +94,9 @@ class _ScaledRateLoss(keras.losses.Loss):
     def __init__(self, *, scale, label_smoothing, reduction, name, dtype):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.scale = check_positive_number("scale", scale)
-        self.label_smoothing = _check_smoothing(label_smoothing)
+        self.label_smoothing = check_range(
+            "label_smoothing", label_smoothing, 0.0, 1.0, high_open=True
+        )
 
     def get_config(self):
         return {
@@ -352,8 +354,10 @@ class RateMSE(keras.losses.Loss):
         dtype=None,
     ):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
-        self.correct_rate = _check_rate("correct_rate", correct_rate)
-        self.incorrect_rate = _check_rate("incorrect_rate", incorrect_rate)
+        self.correct_rate = check_range("correct_rate", correct_rate, 0.0, 1.0)
+        self.incorrect_rate = check_range(
+            "incorrect_rate", incorrect_rate, 0.0, 1.0
+        )
         if not self.incorrect_rate < self.correct_rate:
             raise ValueError(
                 "incorrect_rate must be below correct_rate. Received: "
@@ -380,28 +384,9 @@ class RateMSE(keras.losses.Loss):
         }
 
 
-def _check_smoothing(value):
-    value_float = check_number("label_smoothing", value)
-    if not 0.0 <= value_float < 1.0:
-        raise ValueError(
-            "label_smoothing must be in the interval [0, 1). Received: "
-            f"label_smoothing={value!r}"
-        )
-    return value_float
-
-
 def _smooth(y_true, label_smoothing):
     # Keras' convention: y * (1 - e) + e / num_classes.
     if not label_smoothing:
         return y_true
     num_classes = y_true.shape[-1]
     return y_true * (1.0 - label_smoothing) + label_smoothing / num_classes
-
-
-def _check_rate(name, value):
-    value_float = check_number(name, value)
-    if not 0.0 <= value_float <= 1.0:
-        raise ValueError(
-            f"{name} must be in the interval [0, 1]. Received: {name}={value!r}"
-        )
-    return value_float

@@ -7,6 +7,7 @@ from keras import ops
 
 from keras_snn.layers.lif import LIF
 from keras_snn.neurons import lif_step
+from keras_snn.validation import check_names
 
 
 def _lif_layers(model):
@@ -45,7 +46,7 @@ def _select_lif_layers(model, layers=None):
                 f"{[layer.name for layer in model.layers]}"
             )
         return available
-    names = [layers] if isinstance(layers, str) else list(layers)
+    names = check_names("layers", layers)
     if not names:
         raise ValueError(
             f"layers must name at least one LIF layer. Received: layers={[]}"
@@ -298,7 +299,7 @@ class FiringRateMonitor(keras.callbacks.Callback):
     def __init__(self, x, layers=None):
         super().__init__()
         if layers is not None and not isinstance(layers, str):
-            layers = list(layers)
+            layers = check_names("layers", layers)
         self.x = x
         self.layers = layers
         self._reader = None

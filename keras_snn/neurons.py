@@ -8,7 +8,6 @@ are defined; every cell, layer and whole-sequence op calls them. IF is
 """
 
 import math
-import numbers
 
 from keras import ops
 
@@ -17,6 +16,7 @@ from keras_snn.validation import check_beta
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
 from keras_snn.validation import check_positive_number
+from keras_snn.validation import check_values
 
 RESETS = ("subtract", "zero", "none")
 
@@ -29,7 +29,12 @@ def beta_from_tau(tau, dt=1.0):
         dt: float. Simulation step, in timesteps. Defaults to 1.
 
     Returns:
-        A Python float in (0, 1).
+        A Python float in [0, 1): it underflows to 0 where `dt / tau`
+        exceeds about 745.
+
+    Raises:
+        TypeError: if `tau` or `dt` is not a number.
+        ValueError: if `tau` or `dt` is not finite and above 0.
     """
     tau = check_positive_number("tau", tau)
     dt = check_positive_number("dt", dt)
@@ -79,6 +84,13 @@ def lif_neuron(
 
     Returns:
         A tuple `(new_membrane, spikes)`, both shaped like `input_current`.
+
+    Raises:
+        TypeError: for options of the wrong type.
+        ValueError: for a `beta` outside (0, 1] or a `threshold` that is
+            not finite and above 0 (tensors: where their values are known,
+            naming the index of the first bad value), or an unknown
+            `reset` or `surrogate`.
 
     Example:
 
@@ -206,7 +218,9 @@ def adaptive_step(
 
 def _parameter(name, value, check, dtype):
     # Python numbers stay Python numbers (weakly typed, so they follow the
-    # membrane's dtype under mixed precision); arrays are cast to it.
-    if isinstance(value, numbers.Real):
-        return check(name, value)
+    # membrane's dtype under mixed precision); arrays are cast to it, and
+    # checked where their values are known.
+    value = check_values(name, value, check)
+    if isinstance(value, float):
+        return value
     return ops.cast(value, dtype)

@@ -53,7 +53,11 @@ from keras_snn.layers.lif import LIF
 from keras_snn.layers.synaptic import SynapticLIF
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
+from keras_snn.validation import check_finite_number
 from keras_snn.validation import check_positive_number
+from keras_snn.validation import check_positive_values
+from keras_snn.validation import check_range
+from keras_snn.validation import check_values
 
 METHODS = ("exact", "euler")
 
@@ -113,12 +117,13 @@ def discretize(tau, r, *, dt, method):
     """
     dt = check_positive_number("dt", dt)
     check_choice("method", method, METHODS)
-    tau = np.asarray(tau, np.float64)
-    r = np.asarray(r, np.float64)
+    tau = np.asarray(check_positive_values("tau", tau), np.float64)
+    r = np.asarray(check_values("r", r, check_finite_number), np.float64)
     if method == "exact":
-        one_minus_beta = -np.expm1(-dt / tau)
-    else:
-        one_minus_beta = dt / tau
+        # exp, not 1 - (1 - beta): a tiny beta (a tau far below dt) keeps
+        # its value instead of rounding to 0.
+        return np.exp(-dt / tau), r * -np.expm1(-dt / tau)
+    one_minus_beta = dt / tau
     return 1.0 - one_minus_beta, r * one_minus_beta
 
 
@@ -140,15 +145,25 @@ def to_continuous(beta, *, dt, method):
 
     Returns:
         A tuple `(tau, r)` of float64 arrays.
+
+    Raises:
+        ValueError: if a `beta` is not in (0, 1): 0 has no time constant
+            (exact integration would need `tau = 0`; forward Euler gives
+            `tau = dt`, which `discretize` maps back to 0, outside
+            keras_snn's decays), and 1 none that is finite.
     """
     dt = check_positive_number("dt", dt)
     check_choice("method", method, METHODS)
-    beta = np.asarray(beta, np.float64)
+    beta = np.asarray(check_values("beta", beta, _check_open_unit), np.float64)
     if method == "exact":
         tau = -dt / np.log(beta)
     else:
         tau = dt / (1.0 - beta)
     return tau, 1.0 / (1.0 - beta)
+
+
+def _check_open_unit(name, value):
+    return check_range(name, value, 0.0, 1.0, low_open=True, high_open=True)
 
 
 # Export: keras layers to NIR nodes.
@@ -212,15 +227,17 @@ def _export_neurons(layer, dt, method, approximate_subtract_reset):
     cell = layer.cell
     dt = cell.dt if dt is None else dt
     units = cell.output_size
-    decays = {
-        name: _values(cell.get_decay(name), units) for name, _ in cell._decays
-    }
+    decays = {}
+    for name, tau_name in cell._decays:
+        decays[name] = _values(cell.get_decay(name), units)
+        _check_decay(layer, name, tau_name, decays[name], method)
     threshold = None
     if hasattr(cell, "get_threshold"):
         threshold = _values(cell.get_threshold(), units)
     node_fn = _NODE_EXPORTERS[type(layer)]
     metadata = {"dt": dt, "discretization": method}
     neuron = node_fn(layer.name, decays, threshold, dt, method, metadata)
+    _check_node(layer, neuron, dt, method)
     if cell.kernel is None:
         # units=None: no weights, the input is the current.
         return [(layer.name, neuron)]
@@ -231,6 +248,56 @@ def _export_neurons(layer, dt, method, approximate_subtract_reset):
         _, feedback = _weights_node(cell.recurrent_kernel, None)
         nodes.append(_Feedback(f"{layer.name}.w_rec", feedback, layer.name))
     return nodes
+
+
+def _check_decay(layer, name, tau_name, values, method):
+    # A decay of 0 (a time constant far below dt, whose exp(-dt / tau)
+    # underflows, or a trainable decay whose sigmoid does) or NaN has no
+    # NIR time constant that from_nir reads back.
+    bad = ~(values > 0.0)
+    if not bad.any():
+        return
+    cell = layer.cell
+    origin = ""
+    if getattr(cell, name) is None and not getattr(cell, f"trainable_{name}"):
+        origin = (
+            f" (from {tau_name}={getattr(cell, tau_name)!r} with "
+            f"dt={cell.dt!r}: exp(-dt / {tau_name}) underflows to 0)"
+        )
+    value = values[bad].flat[0].item()
+    consequence = ""
+    if value == 0.0:
+        consequence = {
+            "exact": "; exact integration (method='exact') would need a "
+            "NIR tau of 0",
+            "euler": "; forward Euler (method='euler') gives a NIR tau "
+            f"equal to dt, which from_nir reads back as {name} = 0",
+        }[method]
+    raise ValueError(
+        f"to_nir cannot export layer '{layer.name}': NIR time constants "
+        f"need every {name} in (0, 1]{consequence}. Use a larger "
+        f"{tau_name} or {name}. Received: {name}={value!r}{origin}"
+    )
+
+
+def _check_node(layer, node, dt, method):
+    # Every parameter of an exported neuron node is finite, and its time
+    # constants are positive, as from_nir requires (dt near the ends of the
+    # float range could break that).
+    for field, value in sorted(vars(node).items()):
+        if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
+            continue
+        bad = ~np.isfinite(value)
+        if field.startswith("tau"):
+            bad |= ~(value > 0.0)
+        if bad.any():
+            raise ValueError(
+                f"to_nir computed an invalid NIR {field} for layer "
+                f"'{layer.name}' (time constants must be finite and above "
+                f"0, other parameters finite). Received: dt={dt!r}, "
+                f"method={method!r}, giving {field}="
+                f"{value[bad].flat[0].item()!r}"
+            )
 
 
 # A node on a cycle `target -> name -> target` instead of on the chain.
@@ -569,18 +636,34 @@ def _leaky_step(name, node, tau_field, r_field, dt, method):
     # One leaky ODE `tau dx/dt = -x + r I` as `x = decay x + gain I`.
     tau = _array(node, tau_field)
     r = _array(node, r_field)
-    if np.any(r == 0.0):
+    if not np.all(np.isfinite(tau) & (tau > 0.0)):
         raise ValueError(
-            f"from_nir needs a non-zero {r_field}: with {r_field} = 0 no "
-            f"input reaches the neuron (and v_leak / {r_field} is "
-            f"undefined). Received: node '{name}' with "
+            f"from_nir needs every {tau_field} finite and above 0. "
+            f"Received: node '{name}' with {tau_field}={tau.tolist()}"
+        )
+    if not np.all(np.isfinite(r) & (r != 0.0)):
+        raise ValueError(
+            f"from_nir needs a finite, non-zero {r_field}: with "
+            f"{r_field} = 0 no input reaches the neuron (and v_leak / "
+            f"{r_field} is undefined). Received: node '{name}' with "
             f"{r_field}={r.tolist()}"
         )
     decay, gain = discretize(tau, r, dt=dt, method=method)
     if np.any(decay <= 0.0):
+        if method == "euler":
+            reason = (
+                f"Forward Euler (method='euler') needs dt < {tau_field} "
+                f"(decay = 1 - dt / {tau_field} > 0)"
+            )
+        else:
+            reason = (
+                f"Exact integration (method='exact') gives a decay "
+                f"exp(-dt / {tau_field}) that underflows to 0 (dt / "
+                f"{tau_field} above about 745), and keras_snn's decays "
+                "must be above 0"
+            )
         raise ValueError(
-            f"Forward Euler needs dt < {tau_field} (decay = 1 - dt / "
-            f"{tau_field} > 0). Received: node '{name}' with "
+            f"{reason}. Received: node '{name}' with "
             f"{tau_field}={tau.tolist()}, dt={dt}"
         )
     return decay, gain

@@ -15,12 +15,13 @@ The spike plots take either a dict `{layer name: spike train}` (as
 inputs, from which they read the spike trains.
 """
 
-import numbers
-
 import keras
 import numpy as np
 
 from keras_snn import monitoring
+from keras_snn.validation import check_index
+from keras_snn.validation import check_names
+from keras_snn.validation import check_positive_int
 
 
 def _matplotlib():
@@ -64,7 +65,7 @@ def _spike_trains(source, x, layers):
         if layers is None:
             names = list(source)
         else:
-            names = [layers] if isinstance(layers, str) else list(layers)
+            names = check_names("layers", layers)
         if not names:
             raise ValueError(
                 "There is no spike train to plot. Received: "
@@ -91,19 +92,6 @@ def _spike_trains(source, x, layers):
             "x. Received: a model and x=None"
         )
     return monitoring.spike_trains(source, x, layers)
-
-
-def _check_sample(sample, batch):
-    if (
-        isinstance(sample, bool)
-        or not isinstance(sample, numbers.Integral)
-        or not 0 <= sample < batch
-    ):
-        raise ValueError(
-            f"sample must be an index into the batch of {batch}. "
-            f"Received: sample={sample!r}"
-        )
-    return int(sample)
 
 
 def raster(
@@ -186,7 +174,7 @@ def raster(
     if title is not None:
         figure.suptitle(title)
     for ax, (name, train) in zip(axes, trains.items(), strict=True):
-        sample = _check_sample(sample, train.shape[0])
+        sample = check_index("sample", sample, train.shape[0])
         steps, units = train.shape[1:]
         times, neurons = np.nonzero(train[sample])
         ax.scatter(times, neurons, marker="|", s=20, linewidths=1.0, c="k")
@@ -254,15 +242,7 @@ def rate_histogram(source, x=None, *, layers=None, bins=20, path=None):
         A `matplotlib.figure.Figure` with one axes per layer, each holding
         `bins` bars whose heights sum to the layer's number of neurons.
     """
-    if (
-        isinstance(bins, bool)
-        or not isinstance(bins, numbers.Integral)
-        or bins < 1
-    ):
-        raise ValueError(
-            f"bins must be a positive integer. Received: bins={bins!r}"
-        )
-    bins = int(bins)
+    bins = check_positive_int("bins", bins)
     trains = _spike_trains(source, x, layers)
     figure, axes = _figure(len(trains))
     for ax, (name, train) in zip(axes, trains.items(), strict=True):
@@ -310,22 +290,20 @@ def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
         per spike.
     """
     membrane, spikes = monitoring.membrane_potentials(model, x, layer)
-    sample = _check_sample(sample, membrane.shape[0])
+    sample = check_index("sample", sample, membrane.shape[0])
     steps, units = membrane.shape[1:]
     if neurons is None:
         neurons = list(range(min(4, units)))
     else:
-        neurons = list(neurons)
-        for neuron in neurons:
-            if (
-                isinstance(neuron, bool)
-                or not isinstance(neuron, numbers.Integral)
-                or not 0 <= neuron < units
-            ):
-                raise ValueError(
-                    f"neurons must be indices in [0, {units}) of layer "
-                    f"{layer!r}. Received: neurons={neurons!r}"
-                )
+        if not isinstance(neurons, (list, tuple, range)):
+            raise TypeError(
+                "neurons must be a list of neuron indices or None. "
+                f"Received: neurons={neurons!r}"
+            )
+        neurons = [
+            check_index(f"neurons[{i}]", neuron, units)
+            for i, neuron in enumerate(neurons)
+        ]
         if not neurons:
             raise ValueError(
                 f"neurons must name at least one neuron. Received: "

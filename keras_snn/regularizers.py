@@ -1,39 +1,12 @@
 """Activity regularizers on the firing rates of spiking layers."""
 
 import math
-import numbers
 
 import keras
 from keras import ops
 
 from keras_snn._export import keras_snn_export
-
-
-def _check_target(target):
-    if (
-        isinstance(target, bool)
-        or not isinstance(target, numbers.Real)
-        or not 0.0 <= float(target) <= 1.0
-    ):
-        raise ValueError(
-            "target must be a firing rate in [0, 1]. Received: "
-            f"target={target!r}"
-        )
-    return float(target)
-
-
-def _check_strength(strength):
-    if (
-        isinstance(strength, bool)
-        or not isinstance(strength, numbers.Real)
-        or not math.isfinite(float(strength))
-        or float(strength) < 0.0
-    ):
-        raise ValueError(
-            "strength must be a finite number >= 0. Received: "
-            f"strength={strength!r}"
-        )
-    return float(strength)
+from keras_snn.validation import check_range
 
 
 @keras_snn_export
@@ -97,8 +70,10 @@ class FiringRate(keras.regularizers.Regularizer):
     """
 
     def __init__(self, target=0.1, strength=10.0):
-        self.target = _check_target(target)
-        self.strength = _check_strength(strength)
+        self.target = check_range("target", target, 0.0, 1.0)
+        self.strength = check_range(
+            "strength", strength, 0.0, math.inf, high_open=True
+        )
 
     def penalty(self, spikes):
         """Returns `strength * mean((rate - target) ** 2)` for a spike

@@ -31,11 +31,14 @@ from keras import ops
 
 from keras_snn import surrogates
 from keras_snn.loops import exportable
+from keras_snn.loops import in_export_scope
 from keras_snn.loops import scan
 from keras_snn.neurons import RESETS
 from keras_snn.neurons import lif_step
+from keras_snn.validation import check_beta_values
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
+from keras_snn.validation import check_positive_values
 
 METHODS = ("auto", "scan", "bptt", "unrolled")
 
@@ -68,7 +71,9 @@ def lif_sequence(
         method: str. `"auto"` (default: `"unrolled"` where
             `keras_snn.loops.exportable(training)`, that is inference traced
             into a TensorFlow graph or a PyTorch export, with a static
-            number of timesteps; `"scan"` for inference on JAX; otherwise
+            number of timesteps; `"scan"` for inference on JAX, and for
+            inference traced inside `keras_snn.loops.export_scope` that is
+            not unrolled (longer TensorFlow sequences); otherwise
             `"bptt"`, compiled with XLA on TensorFlow), `"scan"`, `"bptt"`
             or `"unrolled"`.
         training: bool. Whether the call is part of training; only
@@ -77,10 +82,53 @@ def lif_sequence(
     Returns:
         A tuple `(spikes, membrane)`: the spike train `[batch, time,
         units]` and the final membrane potential `[batch, units]`.
+
+    Raises:
+        TypeError: for options of the wrong type.
+        ValueError: for a `beta` outside (0, 1], a `threshold` that is not
+            finite and above 0 (tensors are checked where their values
+            are known, as in `keras_snn.lif_neuron`), an unknown `reset`,
+            `method` or `surrogate`, or `currents` without a time axis.
     """
     check_choice("reset", reset, RESETS)
     check_bool("detach_reset", detach_reset)
     check_choice("method", method, METHODS)
+    beta = check_beta_values("beta", beta)
+    threshold = check_positive_values("threshold", threshold)
+    surrogate = surrogates.get(surrogate)
+    currents = ops.convert_to_tensor(currents)
+    if len(currents.shape) < 3:
+        raise ValueError(
+            "currents must have shape [batch, time, units]. Received: "
+            f"currents.shape={tuple(currents.shape)}"
+        )
+    return run_lif_sequence(
+        currents,
+        membrane,
+        beta,
+        threshold,
+        reset=reset,
+        surrogate=surrogate,
+        detach_reset=detach_reset,
+        method=method,
+        training=training,
+    )
+
+
+def run_lif_sequence(
+    currents,
+    membrane,
+    beta,
+    threshold,
+    *,
+    reset,
+    surrogate,
+    detach_reset,
+    method="auto",
+    training=False,
+):
+    """`lif_sequence` without its argument checks, for the layers, whose
+    options are checked once, when they are built."""
     spike_fn = surrogates.get(surrogate)
     # Python numbers are constants: their gradients need not be computed.
     learned = (
@@ -97,6 +145,11 @@ def lif_sequence(
     steps = currents.shape[1]
     if method == "auto" and static_steps and exportable(training, steps):
         method = "unrolled"
+    if method == "auto" and in_export_scope(training):
+        # Sequences too long to unroll, traced by keras_snn.export: a
+        # plain graph loop, which ONNX lowers; the XLA function of the
+        # TensorFlow "bptt" is opaque to tf2onnx.
+        method = "scan"
     if method == "auto":
         if backend.backend() == "tensorflow":
             import tensorflow as tf

@@ -558,3 +558,123 @@ def test_delay_models_export(format, tmp_path):
         feeds = dict(zip(stream.state_names, states, strict=True))
         y, *states = run({"x_t": x[:, t], **feeds})
     np.testing.assert_array_equal(y, expected)
+
+
+# Models that were never called: Keras' ONNX exporter refused them ("The
+# model provided has never called"), although their inputs are known.
+
+
+def small_build_model(num_timesteps=5):
+    model = keras_snn.build(
+        input_size=4,
+        hidden_sizes=[8],
+        output_size=2,
+        num_timesteps=num_timesteps,
+    )
+    # The same weights on every backend.
+    rng = np.random.default_rng(3)
+    for variable in model.trainable_variables:
+        variable.assign(rng.uniform(-0.5, 0.8, variable.shape))
+    return model
+
+
+SMALL_X = np.random.default_rng(4).uniform(0, 1, (3, 4)).astype("float32")
+
+
+def never_called(kind, tmp_path):
+    """A model of `kind` that was never called, and its input."""
+    if kind == "sequential":
+        model = keras.Sequential(
+            [
+                keras.Input((5, 4)),
+                keras_snn.LIF(8, kernel_initializer="ones"),
+                keras_snn.LIF(2, kernel_initializer="ones"),
+                keras_snn.RateDecoding(),
+            ]
+        )
+        return model, np.repeat(SMALL_X[:, None] * 0.3, 5, axis=1)
+    path = tmp_path / "model.keras"
+    small_build_model().save(path)
+    loaded = keras.saving.load_model(path)
+    if kind == "loaded_build":
+        return loaded, SMALL_X
+    if kind == "loaded_sequential":
+        sequence = keras.Sequential(loaded.layers[1:])
+        sequence.build((None, 4))
+        return sequence, SMALL_X
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind", ["loaded_build", "loaded_sequential", "sequential"]
+)
+def test_never_called_model_exports_to_onnx(kind, tmp_path):
+    model, x = never_called(kind, tmp_path)
+    assert not model._called
+    path = str(tmp_path / "model.onnx")
+    export.export(model, path, format="onnx")
+    np.testing.assert_array_equal(
+        export.load_exported(path, "onnx")(x), to_numpy(model(x))
+    )
+
+
+@pytest.mark.parametrize("format", ["tf_saved_model", "litert"])
+def test_loaded_model_exports_to_other_formats(format, tmp_path):
+    model, x = never_called("loaded_build", tmp_path)
+    path = str(tmp_path / f"model{EXTENSIONS[format]}")
+    if not supported(format):
+        with pytest.raises(ValueError, match="the backends that can are"):
+            export.export(model, path, format=format)
+        return
+    export.export(model, path, format=format)
+    np.testing.assert_array_equal(
+        export.load_exported(path, format)(x), to_numpy(model(x))
+    )
+
+
+def test_streaming_model_of_a_loaded_model_exports(tmp_path):
+    model, x = never_called("loaded_build", tmp_path)
+    stream = export.streaming_model(model)
+    path = str(tmp_path / "stream.onnx")
+    export.export(stream, path, format="onnx")
+    run = export.load_exported(path, "onnx")
+    states = stream.initial_states(len(x))
+    names = ["x_t", *stream.state_names]
+    for _ in range(stream.num_timesteps):
+        rates, *states = run(dict(zip(names, [x, *states], strict=True)))
+    np.testing.assert_array_equal(rates, to_numpy(model(x)))
+
+
+# Sequences longer than the unrolled loop (MAX_UNROLLED_STEPS = 256).
+
+
+@pytest.fixture(scope="module")
+def long_model():
+    model = small_build_model(num_timesteps=257)
+    return model, to_numpy(model(SMALL_X))
+
+
+def test_long_sequence_exports_to_onnx(long_model, tmp_path):
+    # TensorFlow exports the loop itself (a graph loop; tf2onnx cannot
+    # lower the XLA op that runs it elsewhere), not 257 unrolled steps.
+    model, expected = long_model
+    assert 0.05 < expected.mean() < 0.95
+    path = str(tmp_path / "long.onnx")
+    export.export(model, path, format="onnx")
+    np.testing.assert_array_equal(
+        export.load_exported(path, "onnx")(SMALL_X), expected
+    )
+
+
+def test_long_sequence_to_litert_points_to_the_streaming_model(
+    long_model, tmp_path
+):
+    model, _ = long_model
+    if not supported("litert"):
+        pytest.skip(f"{BACKEND} cannot export litert")
+    path = str(tmp_path / "long.tflite")
+    with pytest.raises(
+        ValueError, match="streaming_model.*'lif_0' with num_timesteps=257"
+    ):
+        export.export(model, path, format="litert")
+    assert not os.path.exists(path)

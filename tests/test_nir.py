@@ -388,6 +388,90 @@ def test_euler_step_longer_than_tau_raises():
         snn_nir.from_nir(hand_graph(lif_node()), dt=3.0, method="euler")
 
 
+def test_exact_step_that_underflows_names_the_exact_method():
+    # tau = 1e-4 with dt = 1: exp(-1e4) is 0, which no keras_snn decay is;
+    # the message names the method used, not forward Euler.
+    with pytest.raises(ValueError, match="method='exact'.*underflows") as info:
+        snn_nir.from_nir(
+            hand_graph(lif_node(tau=np.full(UNITS, 1e-4))),
+            dt=1.0,
+            method="exact",
+        )
+    assert "Euler" not in str(info.value)
+    with pytest.raises(ValueError, match="method='euler'.*dt < tau"):
+        snn_nir.from_nir(
+            hand_graph(lif_node(tau=np.full(UNITS, 1e-4))),
+            dt=1.0,
+            method="euler",
+        )
+
+
+@pytest.mark.parametrize("tau", [0.0, -2.0, np.inf, np.nan])
+def test_time_constants_that_are_not_positive_and_finite_raise(tau):
+    node = lif_node(tau=np.array([2.0, tau, 2.0, 2.0]))
+    with pytest.raises(ValueError, match="tau finite and above 0.*tau="):
+        snn_nir.from_nir(hand_graph(node), dt=1.0, method="exact")
+
+
+# Each neuron layer type with a decay, and the option whose time constant
+# underflows exp(-dt / tau) to 0.
+UNDERFLOWING = [
+    (keras_snn.LIF, {"tau": 1e-3}, "beta", "tau"),
+    (keras_snn.LIF, {"tau": 1e-3, "recurrent": True}, "beta", "tau"),
+    (keras_snn.LI, {"tau": 1e-3}, "beta", "tau"),
+    (keras_snn.SynapticLIF, {"tau_syn": 1e-3}, "alpha", "tau_syn"),
+    (keras_snn.SynapticLIF, {"tau": 1e-3}, "beta", "tau"),
+]
+
+
+@pytest.mark.parametrize("method", ["exact", "euler"])
+@pytest.mark.parametrize("layer_type, options, decay, tau", UNDERFLOWING)
+def test_to_nir_refuses_a_decay_of_zero(
+    layer_type, options, decay, tau, method
+):
+    # beta = exp(-1000) = 0: exact integration would write tau = 0 (with a
+    # divide-by-zero warning), Euler tau = dt; from_nir rejects both.
+    if layer_type is not keras_snn.LI:
+        options = {**options, "reset": "zero"}
+    layer = layer_type(UNITS, name="neurons", **options)
+    model = keras.Sequential([keras.Input((None, FEATURES)), layer])
+    with pytest.raises(ValueError) as info:
+        snn_nir.to_nir(model, method=method)
+    message = str(info.value)
+    assert f"Received: {decay}=0.0 (from {tau}=" in message
+    assert f"method={method!r}" in message
+    assert "'neurons'" in message
+
+
+def test_to_nir_refuses_a_trainable_decay_that_reached_zero():
+    layer = keras_snn.LIF(
+        2, beta=0.5, trainable_beta=True, reset="zero", name="lif"
+    )
+    model = keras.Sequential([keras.Input((None, FEATURES)), layer])
+    layer.cell.beta_logit.assign(np.array([0.0, -200.0]))  # sigmoid: 0.5, 0
+    with pytest.raises(ValueError, match="beta in \\(0, 1\\].*beta=0.0$"):
+        snn_nir.to_nir(model)
+    layer.cell.beta_logit.assign(np.array([0.0, np.nan]))
+    with pytest.raises(ValueError, match="beta=nan$"):
+        snn_nir.to_nir(model)
+
+
+def test_to_nir_refuses_a_step_with_no_finite_node_parameters():
+    # IF's r = 1 / dt overflows for a subnormal dt.
+    layer = keras_snn.IF(2, reset="zero", name="if")
+    model = keras.Sequential([keras.Input((None, FEATURES)), layer])
+    with pytest.raises(ValueError, match="NIR r for layer 'if'.*r=inf"):
+        snn_nir.to_nir(model, dt=1e-310)
+
+
+def test_a_tiny_decay_round_trips():
+    # exp(-dt / tau) keeps a decay of 1e-30 that 1 - (1 - beta) rounds to 0.
+    layer = keras_snn.LIF(2, beta=1e-30, reset="zero", name="lif")
+    model = keras.Sequential([keras.Input((None, FEATURES)), layer])
+    imported = snn_nir.from_nir(snn_nir.to_nir(model)).layers[0]
+    assert imported.beta == pytest.approx(1e-30, rel=1e-12)
+
+
 def test_from_nir_needs_a_graph():
     with pytest.raises(TypeError, match="graph="):
         snn_nir.from_nir({"nodes": {}})

@@ -176,7 +176,7 @@ def test_argument_errors():
         plot.raster({"a": np.zeros((3, 10))})
     with pytest.raises(ValueError, match="bins=0"):
         plot.rate_histogram(random_trains(), bins=0)
-    with pytest.raises(ValueError, match=r"neurons=\[0, 3\]"):
+    with pytest.raises(ValueError, match=r"neurons\[1\]=3"):
         plot.membrane_trace(
             known_rates_model(), ONES, layer="known", neurons=[0, 3]
         )

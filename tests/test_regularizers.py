@@ -199,19 +199,19 @@ def test_matches_reference_spikes():
 
 
 @pytest.mark.parametrize(
-    "kwargs, message",
+    "kwargs, error, message",
     [
-        ({"target": -0.1}, "target=-0.1"),
-        ({"target": 1.5}, "target=1.5"),
-        ({"target": "high"}, "target='high'"),
-        ({"target": True}, "target=True"),
-        ({"strength": -1.0}, "strength=-1.0"),
-        ({"strength": float("inf")}, "strength=inf"),
-        ({"strength": None}, "strength=None"),
+        ({"target": -0.1}, ValueError, "target=-0.1"),
+        ({"target": 1.5}, ValueError, "target=1.5"),
+        ({"target": "high"}, TypeError, "target='high'"),
+        ({"target": True}, TypeError, "target=True"),
+        ({"strength": -1.0}, ValueError, "strength=-1.0"),
+        ({"strength": float("inf")}, ValueError, "strength=inf"),
+        ({"strength": None}, TypeError, "strength=None"),
     ],
 )
-def test_invalid_arguments(kwargs, message):
-    with pytest.raises(ValueError, match=message):
+def test_invalid_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
         FiringRate(**kwargs)
 
 

@@ -10,6 +10,8 @@ import os
 import keras
 import numpy as np
 
+from keras_snn.validation import check_bool
+
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
 
 
@@ -38,10 +40,7 @@ def load_mnist(path=None, *, flatten=True):
     x_train.shape  # (60000, 784)
     ```
     """
-    if not isinstance(flatten, bool):
-        raise TypeError(
-            f"flatten must be True or False. Received: flatten={flatten!r}"
-        )
+    check_bool("flatten", flatten)
     if path is None:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     else:

@@ -21,15 +21,14 @@ are not clipped into spikes: they give NaN outputs, as in the rest of
 keras_snn.
 """
 
-import numbers
-
 import keras
 from keras import ops
 
 from keras_snn._export import keras_snn_export
-from keras_snn.validation import check_number
+from keras_snn.validation import check_optional_int
 from keras_snn.validation import check_positive_int
 from keras_snn.validation import check_positive_number
+from keras_snn.validation import check_range
 from keras_snn.validation import concrete_values
 from keras_snn.validation import first_index
 
@@ -177,13 +176,7 @@ class PoissonEncoding(_Encoding):
     def __init__(self, num_timesteps, *, gain=1.0, seed=None, **kwargs):
         super().__init__(num_timesteps, **kwargs)
         self.gain = check_positive_number("gain", gain)
-        if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-        ):
-            raise TypeError(
-                f"seed must be an integer or None. Received: seed={seed!r}"
-            )
-        self.seed = None if seed is None else int(seed)
+        self.seed = check_optional_int("seed", seed)
         self.seed_generator = keras.random.SeedGenerator(self.seed)
 
     def call(self, inputs):
@@ -254,13 +247,9 @@ class LatencyEncoding(_Encoding):
 
     def __init__(self, num_timesteps, *, threshold=0.0, **kwargs):
         super().__init__(num_timesteps, **kwargs)
-        threshold_float = check_number("threshold", threshold)
-        if not 0.0 <= threshold_float < 1.0:
-            raise ValueError(
-                "threshold must be in the interval [0, 1). Received: "
-                f"threshold={threshold!r}"
-            )
-        self.threshold = threshold_float
+        self.threshold = check_range(
+            "threshold", threshold, 0.0, 1.0, high_open=True
+        )
 
     def call(self, inputs):
         values = _intensities(self, "inputs", inputs)

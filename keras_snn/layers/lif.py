@@ -10,7 +10,7 @@ from keras_snn.layers.li import LICell
 from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.neurons import RESETS
 from keras_snn.neurons import lif_step
-from keras_snn.sequence import lif_sequence
+from keras_snn.sequence import run_lif_sequence
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
 from keras_snn.validation import check_positive_number
@@ -263,7 +263,7 @@ class LIF(NeuronLayer):
         # BPTT of keras_snn.sequence.
         if self.cell.recurrent:
             return super().run_sequence(currents, states, training)
-        spikes, membrane = lif_sequence(
+        spikes, membrane = run_lif_sequence(
             currents,
             states[0],
             training=training,
