@@ -310,4 +310,6 @@ def test_build_accepts_integer_inputs():
     x = np.array([[0, 1], [1, 1]])
     expected = to_numpy(model(x.astype("float32")))
     for dtype in ("uint8", "int32", "bool"):
-        np.testing.assert_array_equal(to_numpy(model(x.astype(dtype))), expected)
+        np.testing.assert_array_equal(
+            to_numpy(model(x.astype(dtype))), expected
+        )
