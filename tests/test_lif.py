@@ -251,6 +251,31 @@ def test_mixed_precision_trains(policy):
     assert not np.allclose(to_numpy(lif.cell.kernel), before)
 
 
+@pytest.mark.parametrize("recurrent", [False, True])
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_stateful_under_mixed_precision_keeps_its_state(policy, recurrent):
+    # PyTorch assigned the new state to the autocast copy of the state
+    # variable, so that every call started again from zero.
+    keras.config.set_dtype_policy(policy)
+    layer = keras_snn.LIF(
+        1,
+        beta=0.5,
+        use_bias=False,
+        kernel_initializer="ones",
+        recurrent_initializer="zeros",
+        recurrent=recurrent,
+        stateful=True,
+        return_state=True,
+    )
+    x = np.array([[[0.25], [0.25]]], np.float32)
+    finals = [float(to_numpy(layer(x)[1])[0, 0]) for _ in range(3)]
+    assert finals == [0.375, 0.46875, 0.4921875]
+    assert layer.states[0].dtype == "float32"
+    np.testing.assert_array_equal(to_numpy(layer.states[0]), [[0.4921875]])
+    layer.reset_states()
+    assert float(to_numpy(layer(x)[1])[0, 0]) == 0.375
+
+
 def test_static_input_equals_repeated_sequence():
     x2d = X[:, 0]
     layer = fixed_lif(num_timesteps=9)

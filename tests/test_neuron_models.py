@@ -125,6 +125,35 @@ def test_keras_generic_loop_equals_whole_sequence(model):
     )
 
 
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_stateful_under_mixed_precision_equals_one_call(model, policy):
+    # Three calls of a stateful layer continue one another: the states are
+    # stored between calls under a mixed policy on every backend. Recurrent,
+    # for one more state (tests/test_lif.py has the non-recurrent LIF).
+    keras.config.set_dtype_policy(policy)
+    x = X[:, :9]
+    whole = fixed(model, True, return_state=True)
+    outputs, *states = whole(x)
+    layer = fixed(model, True, return_state=True, stateful=True)
+    chunks = [layer(x[:, t : t + 3]) for t in range(0, 9, 3)]
+    tolerance = {"rtol": 1e-2, "atol": 1e-2}
+    np.testing.assert_allclose(
+        np.concatenate([to_numpy(chunk[0]) for chunk in chunks], 1),
+        to_numpy(outputs),
+        **tolerance,
+    )
+    for state, variable, final in zip(
+        states, layer.states, chunks[-1][1:], strict=True
+    ):
+        np.testing.assert_allclose(
+            to_numpy(final), to_numpy(state), **tolerance
+        )
+        np.testing.assert_allclose(
+            to_numpy(variable), to_numpy(state), **tolerance
+        )
+
+
 def test_cell_in_keras_rnn_matches_reference():
     cell = keras_snn.AdaptiveLIFCell(5, **OPTIONS["adaptive"][0])
     rnn = keras.layers.RNN(cell, return_sequences=True)

@@ -130,6 +130,17 @@ class NeuronLayer(keras.layers.RNN):
             axes={i - rank: sequences_shape[i] for i in range(first, rank)},
         )
 
+    def _create_state_variables(self, batch_size):
+        super()._create_state_variables(batch_size)
+        # Under a mixed dtype policy the layer runs in an autocast scope,
+        # where PyTorch's `Variable.assign` copies the new state into the
+        # float16 view that autocasting returns, not into the variable, so
+        # a stateful layer never kept its state. The states are read and
+        # assigned at their own dtype instead (Keras casts them to the
+        # compute dtype when the call starts).
+        for state in keras.tree.flatten(self.states):
+            state._autocast = False
+
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         sequences_shape = tuple(sequences_shape)
         if len(sequences_shape) == 2:
