@@ -6,6 +6,7 @@ import keras
 from keras import ops
 
 from keras_snn._export import keras_snn_export
+from keras_snn._replicas import replica_sum
 from keras_snn.validation import check_range
 
 
@@ -38,6 +39,13 @@ class FiringRate(keras.regularizers.Regularizer):
     `layer.losses` (and the model to `model.losses` and its training
     loss) is exactly the formula above, whatever the batch size.
     `penalty(spikes)` returns the formula itself.
+
+    Under a `tf.distribute` strategy (`MirroredStrategy`), the spike
+    counts are summed over the replicas, so that the rates and the penalty
+    are those of the global batch, and one step on several devices gives
+    the weights of one step on one device (JAX's `DataParallel` runs on the
+    global batch anyway). The loss that Keras reports there counts the
+    penalty more than once; see `docs/distributed.md`.
 
     Keras applies an activity regularizer to every output of the layer:
     use it on layers with `return_state=False` (the default), or it would
@@ -94,7 +102,13 @@ class FiringRate(keras.regularizers.Regularizer):
                 f"spikes.shape={tuple(spikes.shape)}"
             )
         axes = (0, 1) if len(spikes.shape) > 2 else (0,)
-        rates = ops.mean(spikes, axis=axes)
+        # The spike count and the number of samples times steps, summed
+        # over the replicas of a tf.distribute step: the rates of the
+        # global batch, not of one replica's share of it.
+        counts = ops.sum(spikes, axis=axes)
+        size = ops.cast(ops.size(spikes) // ops.size(counts), "float32")
+        counts, size = replica_sum((counts, size))
+        rates = counts / size
         return self.strength * ops.mean(ops.square(rates - self.target))
 
     def __call__(self, x):

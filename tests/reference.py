@@ -272,14 +272,22 @@ def model_update(model, state, i, p):
 
 
 def neuron_layer(
-    model, x_seq, kernel=None, bias=None, recurrent_kernel=None, **params
+    model,
+    x_seq,
+    kernel=None,
+    bias=None,
+    recurrent_kernel=None,
+    mask=None,
+    **params,
 ):
     """Runs a layer of `model` neurons on `x_seq [batch, T, ...]`.
 
     `kernel` (applied on the last axis) and `bias` make the input current;
     without a kernel the input is the current. `recurrent_kernel` adds the
-    previous step's output `@ recurrent_kernel`. Returns `(outputs [batch,
-    T, ...], final state dict)`.
+    previous step's output `@ recurrent_kernel`. Where the boolean `mask
+    [batch, T]` is False, the step is skipped: the state and the previous
+    output stay, and the output is 0 (the membrane `v` for `"li"`).
+    Returns `(outputs [batch, T, ...], final state dict)`.
     """
     x_seq = np.asarray(x_seq, np.float64)
     currents = x_seq
@@ -295,8 +303,16 @@ def neuron_layer(
         i = currents[:, t]
         if recurrent_kernel is not None:
             i = i + previous @ np.asarray(recurrent_kernel, np.float64)
-        state, previous = model_update(model, state, i, params)
-        outputs.append(previous)
+        new_state, output = model_update(model, state, i, params)
+        if mask is None:
+            state, previous = new_state, output
+            outputs.append(output)
+            continue
+        keep = np.reshape(mask[:, t], (-1,) + (1,) * (output.ndim - 1))
+        held = state["v"] if model == "li" else np.zeros(shape)
+        outputs.append(np.where(keep, output, held))
+        state = {k: np.where(keep, new_state[k], state[k]) for k in state}
+        previous = np.where(keep, output, previous)
     return np.stack(outputs, axis=1), state
 
 

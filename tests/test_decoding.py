@@ -88,3 +88,52 @@ def test_rate_decode_other_dtypes(dtype):
     rates = to_numpy(rate_decode(spikes.astype(dtype)))
     assert rates.dtype == (np.float16 if dtype == "float16" else np.float32)
     np.testing.assert_allclose(rates.astype(np.float64), expected, atol=1e-3)
+
+
+SPIKES = np.random.default_rng(2).integers(0, 2, size=(4, 9, 3))
+SPIKES = SPIKES.astype(np.float32)
+MASK = np.ones((4, 9), bool)
+MASK[0, 6:] = False  # padded at the end
+MASK[1, :2] = False  # padded at the start
+MASK[2, :] = False  # all padding
+
+
+def masked_rates(spikes, mask):
+    counts = mask.sum(axis=1)[:, None]
+    sums = (spikes * mask[:, :, None]).sum(axis=1)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)
+
+
+def test_rate_decode_averages_unmasked_steps():
+    rates = to_numpy(rate_decode(SPIKES, mask=MASK))
+    np.testing.assert_allclose(rates, masked_rates(SPIKES, MASK), rtol=1e-6)
+    np.testing.assert_allclose(rates[3], SPIKES[3].mean(axis=0), rtol=1e-6)
+    example = rate_decode(
+        np.array([[[1.0], [0.0], [1.0], [1.0]]]),
+        mask=np.array([[True, True, False, False]]),
+    )
+    np.testing.assert_allclose(to_numpy(example), [[0.5]])
+
+
+def test_rate_decoding_takes_the_keras_mask():
+    # Masking marks the steps of -1 as padding; the rates ignore them
+    # instead of averaging them in (Keras warned that the mask was dropped).
+    x = np.where(MASK[:, :, None], SPIKES, -1.0).astype(np.float32)
+    model = keras.Sequential(
+        [
+            keras.Input((9, 3)),
+            keras.layers.Masking(-1.0),
+            keras_snn.RateDecoding(),
+        ]
+    )
+    expected = masked_rates(SPIKES, MASK)
+    np.testing.assert_allclose(to_numpy(model(x)), expected, rtol=1e-6)
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6)
+    layer = keras_snn.RateDecoding()
+    assert layer.supports_masking
+    assert layer.compute_mask(SPIKES, MASK) is None
+
+
+def test_rate_decode_bad_mask():
+    with pytest.raises(ValueError, match=r"mask.shape=\(4,\)"):
+        rate_decode(SPIKES, mask=MASK[:, 0])

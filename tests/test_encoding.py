@@ -261,3 +261,55 @@ def test_non_finite_inputs(make_layer):
     # Not clipped into spikes or silence: NaN, as elsewhere in keras_snn.
     assert np.isnan(spikes[0, :, :2]).all()
     assert np.isfinite(spikes[0, :, 2]).all()
+
+
+ENCODERS = {
+    "repeat": lambda: keras_snn.RepeatEncoding(3),
+    "poisson": lambda: keras_snn.PoissonEncoding(3, seed=0),
+    "latency": lambda: keras_snn.LatencyEncoding(3),
+}
+INTEGER_DTYPES = ["uint8", "int8", "int16", "int32", "int64", "bool"]
+
+
+@pytest.mark.parametrize("dtype", INTEGER_DTYPES)
+@pytest.mark.parametrize("encoder", sorted(ENCODERS))
+def test_integer_inputs_give_the_float_result(encoder, dtype):
+    # Integer and boolean inputs are cast to the compute dtype, not passed
+    # through (TensorFlow raised TypeError for PoissonEncoding on uint8).
+    x = np.array([[0, 1], [1, 1]])
+    expected = to_numpy(ENCODERS[encoder]()(x.astype("float32")))
+    out = ENCODERS[encoder]()(x.astype(dtype))
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    np.testing.assert_array_equal(to_numpy(out), expected)
+
+
+@pytest.mark.parametrize("encoder", sorted(ENCODERS))
+def test_integer_inputs_in_compiled_functions(encoder):
+    x = np.array([[0, 1]], "uint8")
+    model = keras.Sequential(
+        [keras.Input((2,), dtype="uint8"), ENCODERS[encoder]()]
+    )
+    spikes = model.predict(x, verbose=0)
+    assert spikes.dtype == np.float32
+    # The input 1 fires at every step (repeat, Poisson) or at step 0
+    # (latency); the input 0 never fires.
+    np.testing.assert_array_equal(spikes[0, :, 0], [0.0, 0.0, 0.0])
+    assert spikes[0, 0, 1] == 1.0
+
+
+@pytest.mark.parametrize("encoder", ["poisson", "latency"])
+def test_uint8_pixels_give_the_range_error(encoder):
+    with pytest.raises(ValueError, match=r"inputs=255.0 at index \(0, 1\)"):
+        ENCODERS[encoder]()(np.array([[0, 255]], "uint8"))
+
+
+def test_build_accepts_integer_inputs():
+    model = keras_snn.build(
+        input_size=2, hidden_sizes=[3], output_size=2, num_timesteps=4
+    )
+    x = np.array([[0, 1], [1, 1]])
+    expected = to_numpy(model(x.astype("float32")))
+    for dtype in ("uint8", "int32", "bool"):
+        np.testing.assert_array_equal(
+            to_numpy(model(x.astype(dtype))), expected
+        )

@@ -251,6 +251,120 @@ def test_mixed_precision_trains(policy):
     assert not np.allclose(to_numpy(lif.cell.kernel), before)
 
 
+@pytest.mark.parametrize("recurrent", [False, True])
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+def test_stateful_under_mixed_precision_keeps_its_state(policy, recurrent):
+    # PyTorch assigned the new state to the autocast copy of the state
+    # variable, so that every call started again from zero.
+    keras.config.set_dtype_policy(policy)
+    layer = keras_snn.LIF(
+        1,
+        beta=0.5,
+        use_bias=False,
+        kernel_initializer="ones",
+        recurrent_initializer="zeros",
+        recurrent=recurrent,
+        stateful=True,
+        return_state=True,
+    )
+    x = np.array([[[0.25], [0.25]]], np.float32)
+    finals = [float(to_numpy(layer(x)[1])[0, 0]) for _ in range(3)]
+    assert finals == [0.375, 0.46875, 0.4921875]
+    assert layer.states[0].dtype == "float32"
+    np.testing.assert_array_equal(to_numpy(layer.states[0]), [[0.4921875]])
+    layer.reset_states()
+    assert float(to_numpy(layer(x)[1])[0, 0]) == 0.375
+
+
+PADDED = np.zeros((1, 8, 1), np.float32)
+PADDED[0, :5] = 0.6  # 5 steps of 0.6, then 3 of padding
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_masked_steps_output_no_spikes(return_sequences):
+    # JAX's RNN loop took the membrane (the cell's first state) for the
+    # previous output and emitted 0.828 at the padded steps.
+    layer = keras_snn.LIF(
+        1,
+        beta=0.9,
+        use_bias=False,
+        kernel_initializer="ones",
+        return_sequences=return_sequences,
+        return_state=True,
+    )
+    model = keras.Sequential(
+        [keras.Input((8, 1)), keras.layers.Masking(0.0), layer]
+    )
+    spikes, membrane = (to_numpy(y) for y in model(PADDED))
+    wanted, final = reference.lif_currents(PADDED[:, :5], 0.9, 1.0)
+    np.testing.assert_array_equal(wanted[0, :, 0], [0, 1, 0, 1, 0])
+    if return_sequences:
+        np.testing.assert_array_equal(spikes[0, :, 0], [0, 1, 0, 1, 0, 0, 0, 0])
+    else:
+        np.testing.assert_array_equal(spikes, [[0.0]])
+    np.testing.assert_allclose(membrane, final[:, -1], rtol=1e-6)
+
+
+def test_masked_model_in_compiled_functions():
+    # Masking, two LIF layers and RateDecoding, which averages the
+    # unmasked steps only: predict and fit (compiled on TensorFlow and JAX)
+    # as the eager call.
+    x = X[:, :10].copy()
+    x[0, 6:] = 0.0
+    x[1, :3] = 0.0
+    model = keras.Sequential(
+        [
+            keras.Input((10, 6)),
+            keras.layers.Masking(0.0),
+            keras_snn.LIF(5),
+            keras_snn.LIF(3, recurrent=True),
+            keras_snn.RateDecoding(),
+        ]
+    )
+    mask = (x != 0).any(-1)
+    rates = to_numpy(model(x))
+    np.testing.assert_allclose(model.predict(x, verbose=0), rates, atol=1e-6)
+    spikes = keras.Model(model.inputs[0], model.layers[-2].output)(x)
+    spikes = to_numpy(spikes)
+    assert not spikes[~mask].any() and spikes[mask].any()
+    expected = spikes.sum(1) / mask.sum(1)[:, None]
+    np.testing.assert_allclose(rates, expected, rtol=1e-6)
+    model.compile(keras.optimizers.SGD(0.1), "mse")
+    before = model.get_weights()
+    loss = model.fit(x, np.zeros((4, 3)), verbose=0).history["loss"][0]
+    assert np.isfinite(loss)
+    after = model.get_weights()
+    assert all(np.isfinite(w).all() for w in after)
+    assert not np.array_equal(before[0], after[0])
+
+
+def test_masked_static_input():
+    # Masking on a [batch, features] input marks whole samples: a masked
+    # sample keeps its state and fires nowhere, at every step.
+    x2d = X[:, 0].copy()
+    x2d[1] = 0.0
+    layer = keras_snn.LIF(5, num_timesteps=4, return_state=True)
+    model = keras.Sequential(
+        [keras.Input((6,)), keras.layers.Masking(0.0), layer]
+    )
+    layer.cell.kernel.assign(KERNEL)
+    layer.cell.bias.assign(BIAS)
+    spikes, membrane = (to_numpy(y) for y in model(x2d))
+    repeated = np.repeat(x2d[:, None], 4, axis=1)
+    wanted, final = reference.lif_currents(
+        repeated @ KERNEL + BIAS, np.exp(-0.5), 1.0
+    )
+    keep = np.array([True, False, True, True])
+    np.testing.assert_array_equal(spikes[keep], wanted[keep])
+    assert not spikes[1].any() and not membrane[1].any()
+    np.testing.assert_allclose(membrane[keep], final[keep, -1], atol=1e-5)
+    # The mask of the spike train holds at each of the steps.
+    masks = layer.compute_mask(x2d, keras.ops.convert_to_tensor(keep))
+    np.testing.assert_array_equal(
+        to_numpy(masks[0]), np.repeat(keep[:, None], 4, 1)
+    )
+
+
 def test_static_input_equals_repeated_sequence():
     x2d = X[:, 0]
     layer = fixed_lif(num_timesteps=9)

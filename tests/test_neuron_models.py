@@ -125,6 +125,104 @@ def test_keras_generic_loop_equals_whole_sequence(model):
     )
 
 
+@pytest.mark.parametrize("policy", ["mixed_float16", "mixed_bfloat16"])
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_stateful_under_mixed_precision_equals_one_call(model, policy):
+    # Three calls of a stateful layer continue one another: the states are
+    # stored between calls under a mixed policy on every backend. Recurrent,
+    # for one more state (tests/test_lif.py has the non-recurrent LIF).
+    keras.config.set_dtype_policy(policy)
+    x = X[:, :9]
+    whole = fixed(model, True, return_state=True)
+    outputs, *states = whole(x)
+    layer = fixed(model, True, return_state=True, stateful=True)
+    chunks = [layer(x[:, t : t + 3]) for t in range(0, 9, 3)]
+    tolerance = {"rtol": 1e-2, "atol": 1e-2}
+    np.testing.assert_allclose(
+        np.concatenate([to_numpy(chunk[0]) for chunk in chunks], 1),
+        to_numpy(outputs),
+        **tolerance,
+    )
+    for state, variable, final in zip(
+        states, layer.states, chunks[-1][1:], strict=True
+    ):
+        np.testing.assert_allclose(
+            to_numpy(final), to_numpy(state), **tolerance
+        )
+        np.testing.assert_allclose(
+            to_numpy(variable), to_numpy(state), **tolerance
+        )
+
+
+MASK = np.ones((4, 20), bool)
+MASK[0, 14:] = False  # padded at the end
+MASK[1, :5] = False  # padded at the start
+MASK[2, 7:10] = False  # a hole
+
+
+def last_unmasked(outputs, mask):
+    return outputs[
+        np.arange(len(mask)), mask.shape[1] - 1 - np.argmax(mask[:, ::-1], 1)
+    ]
+
+
+@pytest.mark.parametrize("recurrent", [False, True])
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_masked_steps_match_reference(model, recurrent):
+    # A masked step keeps every state and outputs no spikes (LI: the
+    # membrane it holds); return_sequences=False gives the output of the
+    # last unmasked step. JAX output the membrane at masked steps.
+    layer = fixed(model, recurrent, return_state=True)
+    outputs, *states = layer(X, mask=MASK)
+    wanted, final = expected(model, recurrent=recurrent, mask=MASK)
+    assert_outputs(model, to_numpy(outputs), wanted)
+    if model != "li":
+        assert not to_numpy(outputs)[~MASK].any()
+    for state, name in zip(states, reference.MODEL_STATES[model], strict=False):
+        np.testing.assert_allclose(
+            to_numpy(state), final[name], rtol=1e-4, atol=1e-4
+        )
+    last = fixed(model, recurrent, return_sequences=False)
+    np.testing.assert_allclose(
+        to_numpy(last(X, mask=MASK)),
+        last_unmasked(wanted, MASK),
+        rtol=1e-4,
+        atol=1e-4,
+    )
+
+
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_masked_steps_backwards_and_unrolled(model):
+    layer = fixed(model, True, go_backwards=True, unroll=True)
+    wanted, _ = expected(model, X[:, ::-1], recurrent=True, mask=MASK[:, ::-1])
+    assert_outputs(model, to_numpy(layer(X, mask=MASK)), wanted)
+
+
+def test_masked_synaptic_current_does_not_leak():
+    # The case of the bug report: 5 steps of 0.6, then 3 of padding.
+    x = np.zeros((1, 8, 1), np.float32)
+    x[0, :5] = 0.6
+    layer = keras_snn.SynapticLIF(
+        1,
+        beta=0.9,
+        alpha=0.5,
+        use_bias=False,
+        kernel_initializer="ones",
+        return_state=True,
+    )
+    model = keras.Sequential(
+        [keras.Input((8, 1)), keras.layers.Masking(0.0), layer]
+    )
+    spikes, synaptic, membrane = (to_numpy(y) for y in model(x))
+    wanted, final = reference.neuron_layer(
+        "synaptic", x, np.ones((1, 1)), alpha=0.5, beta=0.9, mask=x[..., 0] != 0
+    )
+    np.testing.assert_array_equal(spikes[0, :, 0], [0, 1, 1, 1, 1, 0, 0, 0])
+    np.testing.assert_array_equal(spikes, wanted)
+    np.testing.assert_allclose(synaptic, final["j"], rtol=1e-6)
+    np.testing.assert_allclose(membrane, final["v"], rtol=1e-6)
+
+
 def test_cell_in_keras_rnn_matches_reference():
     cell = keras_snn.AdaptiveLIFCell(5, **OPTIONS["adaptive"][0])
     rnn = keras.layers.RNN(cell, return_sequences=True)

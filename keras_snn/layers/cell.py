@@ -267,6 +267,20 @@ class NeuronCell(keras.layers.Layer):
         """
         raise NotImplementedError
 
+    def masked_output(self, states):
+        """The output at a masked (padded) step, where the states are kept.
+
+        No spikes: zeros of the output's shape. `LICell`, whose output is
+        its membrane, returns the membrane it holds.
+
+        Args:
+            states: list of tensors, the kept states (as in `step`).
+
+        Returns:
+            A tensor of the output's shape.
+        """
+        return ops.zeros_like(states[0])
+
     def call(self, inputs, states, training=False):
         nested = isinstance(states, (list, tuple))
         states = list(states) if nested else [states]

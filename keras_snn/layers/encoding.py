@@ -9,14 +9,18 @@ Every encoder maps `[batch, features...]` to
 - `LatencyEncoding`: one spike per feature, earlier for larger values
   (time-to-first-spike coding).
 
+Integer and boolean inputs are cast to the layer's compute dtype (float32
+by default), so every encoder returns floats whatever the input dtype.
+
 `PoissonEncoding` and `LatencyEncoding` read inputs as intensities in
 [0, 1]. Where input values are known when the layer runs (PyTorch, and
 TensorFlow or JAX run eagerly, for example `model(x)` or
 `model.predict(x)` on PyTorch), values outside [0, 1] raise a
-`ValueError` that names the value. Inside compiled functions (`fit`,
-`evaluate` and `predict` on TensorFlow and JAX by default) the values are
-unknown when the graph is built, and checking them would need a host round
-trip at every step; there they are clipped to [0, 1]. Non-finite values
+`ValueError` that names the value (uint8 pixels in 0..255 too: scale them
+to [0, 1] first). Inside compiled functions (`fit`, `evaluate` and
+`predict` on TensorFlow and JAX by default) the values are unknown when
+the graph is built, and checking them would need a host round trip at
+every step; there they are clipped to [0, 1]. Non-finite values
 are not clipped into spikes: they give NaN outputs, as in the rest of
 keras_snn.
 """
@@ -54,6 +58,18 @@ class _Encoding(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.num_timesteps, *input_shape[1:])
+
+    def float_inputs(self, inputs):
+        """`inputs` as floats of the layer's compute dtype.
+
+        Keras casts floating inputs to the compute dtype before `call`, but
+        passes integer and boolean ones (uint8 pixels, say) through, and
+        TensorFlow then refuses to mix them with float constants.
+        """
+        inputs = ops.convert_to_tensor(inputs)
+        if keras.backend.is_float_dtype(inputs.dtype):
+            return inputs
+        return ops.cast(inputs, self.compute_dtype)
 
     def get_config(self):
         return {**super().get_config(), "num_timesteps": self.num_timesteps}
@@ -106,6 +122,7 @@ class RepeatEncoding(_Encoding):
     """
 
     def call(self, inputs):
+        inputs = self.float_inputs(inputs)
         return ops.repeat(
             ops.expand_dims(inputs, 1), self.num_timesteps, axis=1
         )
@@ -180,7 +197,7 @@ class PoissonEncoding(_Encoding):
         self.seed_generator = keras.random.SeedGenerator(self.seed)
 
     def call(self, inputs):
-        scaled = self.gain * inputs
+        scaled = self.gain * self.float_inputs(inputs)
         probabilities = _intensities(self, "gain * inputs", scaled)
         probabilities = ops.repeat(
             ops.expand_dims(probabilities, 1), self.num_timesteps, axis=1
@@ -252,6 +269,7 @@ class LatencyEncoding(_Encoding):
         )
 
     def call(self, inputs):
+        inputs = self.float_inputs(inputs)
         values = _intensities(self, "inputs", inputs)
         times = ops.round((1.0 - values) * (self.num_timesteps - 1))
         steps = ops.reshape(

@@ -67,6 +67,11 @@ class LICell(NeuronCell):
         membrane = li_step(states[0], current, parameters["beta"])
         return membrane, [membrane]
 
+    def masked_output(self, states):
+        # A masked step leaves the membrane, the output, as it was: the
+        # previous output, as Keras' RNN layers repeat it.
+        return states[0]
+
     def get_config(self):
         return {**super().get_config(), "dt": self.dt}
 

@@ -6,6 +6,7 @@ import keras
 from keras_snn import surrogates
 from keras_snn._export import keras_snn_export
 from keras_snn.constraints import MinValue
+from keras_snn.layers.cell import NeuronCell
 from keras_snn.layers.li import LICell
 from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.neurons import RESETS
@@ -175,6 +176,9 @@ class LIFCell(LICell):
         )
         return spikes, [membrane]
 
+    # No spikes at a masked step (not the membrane that LICell outputs).
+    masked_output = NeuronCell.masked_output
+
     def get_config(self):
         config = {
             "threshold": self.threshold,
@@ -236,7 +240,9 @@ class LIF(NeuronLayer):
         initial_state: optional list with the initial states (the
             membrane potential, `[batch, ..., units]`, and the previous
             spikes when recurrent). Defaults to zeros.
-        mask: optional boolean tensor `[batch, time]`.
+        mask: optional boolean tensor `[batch, time]` (`[batch]` for a
+            static input). A masked step keeps the states and outputs no
+            spikes; see `NeuronLayer`.
         training: bool. Passed to the cell.
 
     Returns:

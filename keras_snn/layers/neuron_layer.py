@@ -27,12 +27,20 @@ class NeuronLayer(keras.layers.RNN):
     (direct coding, as `RepeatEncoding` does) and computes its projection
     `x @ kernel + bias` once instead of once per step.
 
-    Without a mask, `go_backwards` or `unroll`, the layer runs as one
-    whole-sequence op: one input projection for all timesteps, then a loop
-    (`keras_snn.loops.scan`) over the cell's elementwise `step`, plus the
-    recurrent matrix product when recurrent, differentiated by the
-    backend's autodiff. Otherwise Keras' generic loop calls the cell once
-    per step. Both compute the same numbers.
+    The layer runs as one whole-sequence op: one input projection for all
+    timesteps, then a loop (`keras_snn.loops.scan`) over the cell's
+    elementwise `step`, plus the recurrent matrix product when recurrent,
+    differentiated by the backend's autodiff. Without a mask,
+    `go_backwards` or `unroll` make Keras' generic loop call the cell once
+    per step instead. Both compute the same numbers.
+
+    A mask (`[batch, time]`, or `[batch]` for a static input) skips steps:
+    at a masked step every state stays as it was and the output is the
+    cell's `masked_output` (no spikes; `LI` repeats its membrane), and with
+    `return_sequences=False` the layer returns the output of the last
+    unmasked step. Keras' JAX loop cannot do this for keras_snn cells (it
+    takes the first state, the membrane, for the previous output), so
+    masked calls always take the whole-sequence loop.
 
     Subclasses set `cell_class` and `cell_name`.
     """
@@ -130,6 +138,17 @@ class NeuronLayer(keras.layers.RNN):
             axes={i - rank: sequences_shape[i] for i in range(first, rank)},
         )
 
+    def _create_state_variables(self, batch_size):
+        super()._create_state_variables(batch_size)
+        # Under a mixed dtype policy the layer runs in an autocast scope,
+        # where PyTorch's `Variable.assign` copies the new state into the
+        # float16 view that autocasting returns, not into the variable, so
+        # a stateful layer never kept its state. The states are read and
+        # assigned at their own dtype instead (Keras casts them to the
+        # compute dtype when the call starts).
+        for state in keras.tree.flatten(self.states):
+            state._autocast = False
+
     def compute_output_shape(self, sequences_shape, initial_state_shape=None):
         sequences_shape = tuple(sequences_shape)
         if len(sequences_shape) == 2:
@@ -177,8 +196,13 @@ class NeuronLayer(keras.layers.RNN):
                 f"{[tuple(state.shape) for state in states]}"
             )
 
+    def compute_mask(self, sequences, mask):
+        if mask is not None and self._static_input:
+            mask = _time_mask(keras.tree.flatten(mask)[0], self.num_timesteps)
+        return super().compute_mask(sequences, mask)
+
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        if mask is not None or self.go_backwards or self.unroll:
+        if mask is None and (self.go_backwards or self.unroll):
             if self._static_input:
                 sequences = ops.repeat(sequences, self.num_timesteps, axis=1)
             return super().inner_loop(sequences, initial_state, mask, training)
@@ -194,8 +218,14 @@ class NeuronLayer(keras.layers.RNN):
             # The state variables are assigned after the call; copies keep
             # the values saved for the backward pass intact.
             states = [ops.copy(state) for state in states]
-        outputs, states = self.run_sequence(currents, states, training)
-        return outputs[:, -1], outputs, states
+        if mask is None:
+            outputs, states = self.run_sequence(currents, states, training)
+            return outputs[:, -1], outputs, states
+        mask = _time_mask(keras.tree.flatten(mask)[0], ops.shape(currents)[1])
+        if self.go_backwards:
+            currents = ops.flip(currents, axis=1)
+            mask = ops.flip(mask, axis=1)
+        return self.run_cell(currents, states, training, mask=mask)
 
     def run_sequence(self, currents, states, training=False):
         """Runs the cell over precomputed input currents.
@@ -210,6 +240,30 @@ class NeuronLayer(keras.layers.RNN):
 
         Returns:
             A tuple `(outputs [batch, time, ...], final_states)`.
+        """
+        _, outputs, states = self.run_cell(currents, states, training)
+        return outputs, states
+
+    def run_cell(self, currents, states, training=False, mask=None):
+        """Runs the cell's `step` over precomputed input currents, masked
+        steps included.
+
+        At a step where `mask` is False the states stay as they were and
+        the output is the cell's `masked_output` (no spikes; the held
+        membrane for `LI`).
+
+        Args:
+            currents: tensor `[batch, time, ...]`, the input projection of
+                every step.
+            states: list of the initial states, as in the cell.
+            training: bool. As in `run_sequence`.
+            mask: optional boolean tensor `[batch, time]`.
+
+        Returns:
+            A tuple `(last_output, outputs, final_states)`: `last_output`
+            `[batch, ...]` is the output of the last unmasked step (zeros
+            if none; the last step's without a mask), `outputs` is
+            `[batch, time, ...]`.
         """
         cell = self.cell
         dtype = currents.dtype
@@ -226,24 +280,37 @@ class NeuronLayer(keras.layers.RNN):
         if not cell.recurrent:
             states = [*states, ops.zeros_like(states[0])]
 
-        def step(carry, current):
+        def step(carry, inputs):
+            current, keep = inputs if mask is not None else (inputs, None)
             previous = [carry[i] for i in range(count + 1)]
             if recurrent_kernel is not None:
                 current = current + ops.matmul(previous[-1], recurrent_kernel)
             output, new_states = cell.step(current, previous[:-1], parameters)
             carry = ops.stack([*new_states, output])
-            return carry, carry
+            if keep is None:
+                return carry, carry
+            # A masked step keeps the carry (the states and the last
+            # unmasked output) and emits the cell's masked output.
+            keep = ops.reshape(keep, (1, -1) + (1,) * (len(carry.shape) - 2))
+            held = ops.stack(
+                [*previous[:-1], cell.masked_output(previous[:-1])]
+            )
+            return (
+                ops.where(keep, carry, ops.stack(previous)),
+                ops.where(keep, carry, held),
+            )
 
         steps = currents.shape[1]
-        unroll = steps is not None and exportable(training, steps)
-        final, carries = scan(
-            step,
-            ops.stack(states),
-            ops.moveaxis(currents, 1, 0),
-            unroll=unroll,
+        unroll = self.unroll or (
+            steps is not None and exportable(training, steps)
         )
+        xs = ops.moveaxis(currents, 1, 0)
+        if mask is not None:
+            xs = (xs, ops.moveaxis(mask, 1, 0))
+        final, carries = scan(step, ops.stack(states), xs, unroll=unroll)
         outputs = ops.moveaxis(carries[:, count], 0, 1)
-        return outputs, [final[i] for i in range(cell.num_states)]
+        last = final[count] if mask is not None else outputs[:, -1]
+        return last, outputs, [final[i] for i in range(cell.num_states)]
 
     def get_config(self):
         config = super().get_config()
@@ -275,3 +342,12 @@ def _hidden_option(name):
         )
 
     return property(hidden)
+
+
+def _time_mask(mask, steps):
+    # A boolean [batch, time] mask; a [batch] mask (from Masking on a
+    # static [batch, features] input) holds at every step.
+    mask = ops.cast(mask, "bool")
+    if len(mask.shape) == 1:
+        mask = ops.repeat(ops.expand_dims(mask, 1), steps, axis=1)
+    return mask

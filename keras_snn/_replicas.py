@@ -1,0 +1,35 @@
+"""Sums over the replicas of a data-parallel step.
+
+Under `tf.distribute` (say `MirroredStrategy`), each replica runs the
+model on its share of the global batch, and a statistic of the batch
+computed in the model (a firing rate averaged over the batch) would be one
+of the replica's share only. `replica_sum` adds a tensor up over the
+replicas, so that every replica computes the statistic of the global
+batch. Under JAX's `keras.distribution.DataParallel` the model runs once
+on the global, sharded batch, and PyTorch has no multi-device API in
+Keras: there the sum is the tensor itself.
+"""
+
+from keras import backend
+
+
+def replica_sum(tensors):
+    """Sums `tensors` over the replicas of a `tf.distribute` step.
+
+    Args:
+        tensors: a tensor or a nested structure of tensors.
+
+    Returns:
+        The same structure: on TensorFlow, inside a replica context of a
+        strategy with several replicas, each tensor summed over the
+        replicas (a differentiable all-reduce, whose gradient is summed
+        over the replicas too); otherwise `tensors` unchanged.
+    """
+    if backend.backend() != "tensorflow":
+        return tensors
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return tensors
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, tensors)
