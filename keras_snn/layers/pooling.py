@@ -35,8 +35,10 @@ class SumPooling2D(keras.layers.Layer):
 
     Example:
 
-    >>> keras_snn.SumPooling2D(2)(keras.ops.ones((1, 4, 4, 1)))[0, :, :, 0]
-    [[4.0, 4.0], [4.0, 4.0]]
+    ```python
+    pooled = keras_snn.SumPooling2D(2)(keras.ops.ones((1, 4, 4, 1)))
+    pooled[0, :, :, 0]  # [[4.0, 4.0], [4.0, 4.0]]
+    ```
     """
 
     def __init__(self, pool_size, strides=None, padding="valid", **kwargs):
