@@ -143,6 +143,32 @@ def fit(model, args, x, y=None, **kwargs):
     return time.process_time() - start
 
 
+def fit_and_report(model, args, train, test, *, what, details=()):
+    """Trains `model` on the batched dataset `train` and tests it on
+    `test` (`keras_snn.datasets` batches, with `batch_size` and
+    `num_samples`), each cut to about `--limit` samples in whole batches,
+    and prints the backend, the lines `details`, the training CPU time,
+    the number of test samples (called `what`) and, last, the test
+    accuracy. Returns the test accuracy."""
+    import keras
+
+    train_steps = steps_for(train, args.limit)
+    test_steps = steps_for(test, args.limit)
+    seconds = fit(model, args, train, steps_per_epoch=train_steps)
+    _, accuracy = model.evaluate(test, steps=test_steps, verbose=0)
+    test_samples = min(test.num_samples, test_steps * test.batch_size)
+    for line in (
+        f"backend: {keras.backend.backend()}",
+        *details,
+        f"training CPU time: {seconds:.1f} s ({args.epochs} epochs of "
+        f"{train_steps} batches)",
+        f"test {what}: {test_samples}",
+        f"test accuracy: {accuracy:.4f}",
+    ):
+        print(line)
+    return accuracy
+
+
 def save(model, path):
     """Saves `model` to the `.keras` file `path`, creating its folder."""
     directory = os.path.dirname(path)

@@ -121,27 +121,20 @@ def main(argv=None):
         for train in (True, False)
     }
     train, test = splits[True], splits[False]
-    train_steps = _common.steps_for(train, args.limit)
-    test_steps = _common.steps_for(test, args.limit)
     model = build_model(*train.sample_shape)
     model.compile(
         optimizer=keras.optimizers.Adam(args.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    train_cpu_seconds = _common.fit(
-        model, args, train, steps_per_epoch=train_steps
+    _common.fit_and_report(
+        model,
+        args,
+        train,
+        test,
+        what="recordings",
+        details=[f"frames: {train.sample_shape}"],
     )
-    _, accuracy = model.evaluate(test, steps=test_steps, verbose=0)
-    test_samples = min(test.num_samples, test_steps * test.batch_size)
-    print(
-        f"backend: {keras.backend.backend()}\n"
-        f"frames: {train.sample_shape}\n"
-        f"training CPU time: {train_cpu_seconds:.1f} s ({args.epochs} "
-        f"epochs of {train_steps} batches)\n"
-        f"test recordings: {test_samples}"
-    )
-    print(f"test accuracy: {accuracy:.4f}")
 
 
 if __name__ == "__main__":
