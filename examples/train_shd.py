@@ -115,13 +115,7 @@ def main(argv=None):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    _common.fit_and_report(
-        model,
-        args,
-        train,
-        test,
-        what="samples",
-    )
+    _common.fit_and_report(model, args, train, test, what="samples")
 
 
 if __name__ == "__main__":
