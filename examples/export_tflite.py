@@ -24,10 +24,10 @@ message naming them.
 # Keras and the backend are imported where they are used, after the
 # arguments are parsed: `--help` and argument errors come at once, without
 # the backend's start-up time and log lines.
-import argparse
 import importlib.util
 import os
 
+import _common
 import numpy as np
 from train_digits import load_data
 
@@ -48,24 +48,12 @@ MODULES = {
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="The backend is chosen with KERAS_BACKEND "
-        "(tensorflow, jax or torch), e.g. "
+    parser = _common.make_parser(
+        __doc__,
         "KERAS_BACKEND=tensorflow python examples/export_tflite.py",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument(
-        "--epochs", type=int, default=10, help="number of training epochs"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the split and weights"
-    )
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="use only the first LIMIT training and test images",
+        epochs=10,
+        seed_help="seed of the split and weights",
+        limit_help="use only the first LIMIT training and test images",
     )
     parser.add_argument(
         "--representative",
@@ -86,12 +74,7 @@ def parse_args(argv=None):
         help="the formats to export (LiteRT also brings the int8 and "
         "streaming exports)",
     )
-    args = parser.parse_args(argv)
-    for name in ("epochs", "limit", "representative"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name} must be at least 1")
-    return args
+    return _common.check_args(parser, parser.parse_args(argv), "representative")
 
 
 def missing_modules(format, backend):

@@ -28,40 +28,25 @@ Pick the backend with the `KERAS_BACKEND` environment variable:
 # Keras and the backend are imported where they are used, after the
 # arguments are parsed: `--help` and argument errors come at once, without
 # the backend's start-up time and log lines.
-import argparse
-import os
-import time
-
+import _common
 import numpy as np
 import train_digits
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="The backend is chosen with KERAS_BACKEND "
-        "(tensorflow, jax or torch), e.g. "
+    parser = _common.make_parser(
+        __doc__,
         "KERAS_BACKEND=jax python examples/train_conv_digits.py",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument(
-        "--epochs", type=int, default=20, help="number of training epochs"
-    )
-    parser.add_argument(
-        "--batch-size", type=int, default=32, help="training batch size"
+        epochs=20,
+        batch_size=32,
+        seed_help="seed of the train/test split, the weights, the batches "
+        "and the Poisson spikes",
     )
     parser.add_argument(
         "--timesteps",
         type=int,
         default=10,
         help="number of simulation steps per image",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the train/test split, the weights, the batches and "
-        "the Poisson spikes",
     )
     parser.add_argument(
         "--encoding",
@@ -76,33 +61,9 @@ def parse_args(argv=None):
         default="membrane",
         help="LI membrane averaged over time (logits) or LIF firing rates",
     )
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="use only the first LIMIT training and test images "
-        "(for a quick smoke run)",
-    )
-    parser.add_argument(
-        "--output",
-        default=os.path.join("examples", "output", "conv_digits_snn.keras"),
-        help="where to save the trained model (.keras); an empty string "
-        "skips it",
-    )
-    parser.add_argument(
-        "--verbose",
-        type=int,
-        choices=[0, 1, 2],
-        default=2,
-        help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line "
-        "per epoch",
-    )
-    args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "timesteps", "limit"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    return args
+    _common.add_output(parser, "conv_digits_snn.keras", optional=True)
+    _common.add_verbose(parser, default=2)
+    return _common.check_args(parser, parser.parse_args(argv), "timesteps")
 
 
 def load_data(seed, limit=None):
@@ -168,17 +129,7 @@ def main(argv=None):
         metrics=["accuracy"],
     )
 
-    # CPU time of this process (all its threads), not wall-clock time: it
-    # depends less on what else the machine is running.
-    start = time.process_time()
-    model.fit(
-        x_train,
-        y_train,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        verbose=args.verbose,
-    )
-    train_cpu_seconds = time.process_time() - start
+    train_cpu_seconds = _common.fit(model, args, x_train, y_train)
 
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(
@@ -192,10 +143,7 @@ def main(argv=None):
     scores = model.predict(x_test[:1], verbose=0)
     print(f"scores of the first test image: {np.round(scores[0], 2)}")
     if args.output:
-        output_dir = os.path.dirname(args.output)
-        if output_dir:
-            os.makedirs(output_dir, exist_ok=True)
-        model.save(args.output)
+        _common.save(model, args.output)
         print(f"saved the model to {args.output}")
 
 

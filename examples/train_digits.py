@@ -32,32 +32,19 @@ Pick the backend with the `KERAS_BACKEND` environment variable:
 # Keras, the backend and scikit-learn are imported where they are used,
 # after the arguments are parsed: `--help` and argument errors come at once,
 # without the backend's start-up time and log lines.
-import argparse
 import os
-import time
 
+import _common
 import numpy as np
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="The backend is chosen with KERAS_BACKEND "
-        "(tensorflow, jax or torch), e.g. "
+    parser = _common.make_parser(
+        __doc__,
         "KERAS_BACKEND=jax python examples/train_digits.py",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-    )
-    parser.add_argument(
-        "--epochs", type=int, default=30, help="number of training epochs"
-    )
-    parser.add_argument(
-        "--batch-size", type=int, default=64, help="training batch size"
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the train/test split, the weights and the batches",
+        epochs=30,
+        batch_size=64,
+        seed_help="seed of the train/test split, the weights and the batches",
     )
     parser.add_argument(
         "--encoding",
@@ -65,38 +52,15 @@ def parse_args(argv=None):
         default="repeat",
         help="how build() encodes the pixels over time",
     )
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="use only the first LIMIT training and test images "
-        "(for a quick smoke run)",
-    )
-    parser.add_argument(
-        "--output",
-        default=os.path.join("examples", "output", "digits_snn.keras"),
-        help="where to save the trained model (.keras)",
-    )
+    _common.add_output(parser, "digits_snn.keras")
     parser.add_argument(
         "--raster",
         default=os.path.join("examples", "output", "digits_raster.png"),
         help="where to save a spike raster of the first test image (PNG, "
         "needs matplotlib); an empty string skips it",
     )
-    parser.add_argument(
-        "--verbose",
-        type=int,
-        choices=[0, 1, 2],
-        default=1,
-        help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line "
-        "per epoch",
-    )
-    args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "limit"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    return args
+    _common.add_verbose(parser)
+    return _common.check_args(parser, parser.parse_args(argv))
 
 
 def load_data(seed, limit=None):
@@ -111,10 +75,7 @@ def load_data(seed, limit=None):
     x_train, x_test, y_train, y_test = train_test_split(
         x, y, test_size=0.2, stratify=y, random_state=seed
     )
-    if limit is not None:
-        x_train, y_train = x_train[:limit], y_train[:limit]
-        x_test, y_test = x_test[:limit], y_test[:limit]
-    return (x_train, y_train), (x_test, y_test)
+    return _common.first(((x_train, y_train), (x_test, y_test)), limit)
 
 
 def main(argv=None):
@@ -135,17 +96,7 @@ def main(argv=None):
         metrics=["accuracy"],
     )
 
-    # CPU time of this process (all its threads), not wall-clock time: it
-    # depends less on what else the machine is running.
-    start = time.process_time()
-    model.fit(
-        x_train,
-        y_train,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        verbose=args.verbose,
-    )
-    train_cpu_seconds = time.process_time() - start
+    train_cpu_seconds = _common.fit(model, args, x_train, y_train)
 
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     rates = model.predict(x_test, verbose=0)
@@ -157,10 +108,7 @@ def main(argv=None):
         f"mean output rate: {float(np.mean(rates)):.3f}"
     )
 
-    output_dir = os.path.dirname(args.output)
-    if output_dir:
-        os.makedirs(output_dir, exist_ok=True)
-    model.save(args.output)
+    _common.save(model, args.output)
     # Loading needs keras_snn imported: it registers the layers, without
     # which Keras cannot locate the class 'SpikingModel'.
     reloaded = keras.saving.load_model(args.output)

@@ -25,18 +25,15 @@ Pick the backend with the `KERAS_BACKEND` environment variable:
 # Keras and the backend are imported where they are used, after the
 # arguments are parsed: `--help` and argument errors come at once, without
 # the backend's start-up time and log lines.
-import argparse
-import os
-import time
+import _common
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="The backend is chosen with KERAS_BACKEND "
-        "(tensorflow, jax or torch), e.g. "
+    parser = _common.make_parser(
+        __doc__,
         "KERAS_BACKEND=jax python examples/train_mnist.py",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epochs=10,
+        batch_size=128,
     )
     parser.add_argument(
         "--data",
@@ -44,41 +41,9 @@ def parse_args(argv=None):
         help="path of an MNIST .npz file (arrays x_train, y_train, x_test, "
         "y_test); by default keras.datasets.mnist downloads it",
     )
-    parser.add_argument(
-        "--epochs", type=int, default=10, help="number of training epochs"
-    )
-    parser.add_argument(
-        "--batch-size", type=int, default=128, help="training batch size"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the weights and batches"
-    )
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="use only the first LIMIT training and test images "
-        "(for a quick smoke run)",
-    )
-    parser.add_argument(
-        "--output",
-        default=os.path.join("examples", "output", "mnist_snn.keras"),
-        help="where to save the trained model (.keras)",
-    )
-    parser.add_argument(
-        "--verbose",
-        type=int,
-        choices=[0, 1, 2],
-        default=1,
-        help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line "
-        "per epoch",
-    )
-    args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "limit"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    return args
+    _common.add_output(parser, "mnist_snn.keras")
+    _common.add_verbose(parser)
+    return _common.check_args(parser, parser.parse_args(argv))
 
 
 def main(argv=None):
@@ -88,12 +53,9 @@ def main(argv=None):
     import keras_snn
 
     keras.utils.set_random_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = keras_snn.datasets.load_mnist(
-        args.data
+    (x_train, y_train), (x_test, y_test) = _common.first(
+        keras_snn.datasets.load_mnist(args.data), args.limit
     )
-    if args.limit is not None:
-        x_train, y_train = x_train[: args.limit], y_train[: args.limit]
-        x_test, y_test = x_test[: args.limit], y_test[: args.limit]
 
     model = keras_snn.build(
         input_size=784,
@@ -107,15 +69,7 @@ def main(argv=None):
         metrics=["accuracy"],
     )
 
-    start = time.process_time()
-    model.fit(
-        x_train,
-        y_train,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        verbose=args.verbose,
-    )
-    train_cpu_seconds = time.process_time() - start
+    train_cpu_seconds = _common.fit(model, args, x_train, y_train)
 
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     print(
@@ -125,10 +79,7 @@ def main(argv=None):
         f"({args.epochs} epochs, {len(x_train)} images)"
     )
 
-    output_dir = os.path.dirname(args.output)
-    if output_dir:
-        os.makedirs(output_dir, exist_ok=True)
-    model.save(args.output)
+    _common.save(model, args.output)
     print(f"saved the model to {args.output}")
 
 

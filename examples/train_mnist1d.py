@@ -26,19 +26,20 @@ Pick the backend with the `KERAS_BACKEND` environment variable:
     python examples/train_mnist1d.py --epochs 1 --limit 256   # smoke run
 """
 
-import argparse
-import os
-
-EPOCHS = 150
+import _common
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="The backend is chosen with KERAS_BACKEND "
-        "(tensorflow, jax or torch), e.g. "
+    parser = _common.make_parser(
+        __doc__,
         "KERAS_BACKEND=jax python examples/train_mnist1d.py",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epochs=150,
+        batch_size=32,
+        learning_rate=3e-3,
+        learning_rate_help="initial learning rate of Adam, decayed to 0 "
+        "over the epochs (cosine)",
+        limit_help="use only the first LIMIT training and test sequences "
+        "(for a quick smoke run)",
     )
     parser.add_argument(
         "--data",
@@ -46,70 +47,23 @@ def parse_args(argv=None):
         help="a .npz file with the arrays x [n, 40], y, x_test and y_test; "
         "by default the dataset is generated with the mnist1d package",
     )
-    parser.add_argument(
-        "--epochs", type=int, default=EPOCHS, help="number of training epochs"
-    )
-    parser.add_argument(
-        "--batch-size", type=int, default=32, help="training batch size"
-    )
-    parser.add_argument(
-        "--learning-rate",
-        type=float,
-        default=3e-3,
-        help="initial learning rate of Adam, decayed to 0 over the epochs "
-        "(cosine)",
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the weights and batches"
-    )
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="use only the first LIMIT training and test sequences "
-        "(for a quick smoke run)",
-    )
-    parser.add_argument(
-        "--output",
-        default=os.path.join("examples", "output", "mnist1d_snn.keras"),
-        help="where to save the trained model (.keras); an empty string "
-        "skips it",
-    )
-    parser.add_argument(
-        "--verbose",
-        type=int,
-        choices=[0, 1, 2],
-        default=1,
-        help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line "
-        "per epoch",
-    )
-    args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "limit"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if not args.learning_rate > 0:
-        parser.error("--learning-rate must be greater than 0")
-    return args
+    _common.add_output(parser, "mnist1d_snn.keras", optional=True)
+    _common.add_verbose(parser)
+    return _common.check_args(parser, parser.parse_args(argv))
 
 
 def main(argv=None):
     # The arguments are parsed before Keras is imported, so that --help
     # answers at once, without the backend's start-up logs.
     args = parse_args(argv)
-    import time
-
     import keras
 
     import keras_snn
 
     keras.utils.set_random_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = keras_snn.datasets.load_mnist1d(
-        args.data
+    (x_train, y_train), (x_test, y_test) = _common.first(
+        keras_snn.datasets.load_mnist1d(args.data), args.limit
     )
-    if args.limit is not None:
-        x_train, y_train = x_train[: args.limit], y_train[: args.limit]
-        x_test, y_test = x_test[: args.limit], y_test[: args.limit]
 
     model = keras_snn.build_sequence(
         input_size=1, output_size=10, num_timesteps=x_train.shape[1]
@@ -123,23 +77,10 @@ def main(argv=None):
         metrics=["accuracy"],
     )
 
-    # CPU time of this process (all its threads), not wall-clock time: it
-    # depends less on what else the machine is running.
-    start = time.process_time()
-    model.fit(
-        x_train,
-        y_train,
-        batch_size=args.batch_size,
-        epochs=args.epochs,
-        verbose=args.verbose,
-    )
-    train_cpu_seconds = time.process_time() - start
+    train_cpu_seconds = _common.fit(model, args, x_train, y_train)
 
     if args.output:
-        directory = os.path.dirname(args.output)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        model.save(args.output)
+        _common.save(model, args.output)
         print(f"saved the model to {args.output}")
     _, train_accuracy = model.evaluate(x_train, y_train, verbose=0)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)

@@ -24,20 +24,21 @@ Pick the backend with the `KERAS_BACKEND` environment variable:
     python examples/train_nmnist.py --data data --epochs 1 --limit 512
 """
 
-import argparse
 import os
-import time
 
-from train_shd import steps_for
+import _common
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="The backend is chosen with KERAS_BACKEND "
-        "(tensorflow, jax or torch), e.g. "
+    parser = _common.make_parser(
+        __doc__,
         "KERAS_BACKEND=jax python examples/train_nmnist.py --data data",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epochs=5,
+        batch_size=64,
+        learning_rate=2e-3,
+        seed_help="seed of the weights and of the shuffle",
+        limit_help="stop each epoch after about LIMIT training recordings "
+        "and test on about LIMIT, whole batches (for a quick smoke run)",
     )
     parser.add_argument(
         "--data",
@@ -46,25 +47,10 @@ def parse_args(argv=None):
         "DATA/NMNIST",
     )
     parser.add_argument(
-        "--epochs", type=int, default=5, help="number of training epochs"
-    )
-    parser.add_argument(
-        "--batch-size", type=int, default=64, help="training batch size"
-    )
-    parser.add_argument(
         "--timesteps",
         type=int,
         default=10,
         help="frames per recording (ToFrame's n_time_bins)",
-    )
-    parser.add_argument(
-        "--learning-rate", type=float, default=2e-3, help="Adam step size"
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the weights and of the shuffle",
     )
     parser.add_argument(
         "--workers",
@@ -72,27 +58,10 @@ def parse_args(argv=None):
         default=1,
         help="threads that read and bin batches",
     )
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="stop each epoch after about LIMIT training recordings and "
-        "test on about LIMIT, whole batches (for a quick smoke run)",
+    _common.add_verbose(parser)
+    return _common.check_args(
+        parser, parser.parse_args(argv), "timesteps", "workers"
     )
-    parser.add_argument(
-        "--verbose",
-        type=int,
-        choices=[0, 1, 2],
-        default=1,
-        help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line "
-        "per epoch",
-    )
-    args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "timesteps", "workers", "limit"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    return args
 
 
 def build_model(timesteps, height=34, width=34, polarities=2):
@@ -152,32 +121,20 @@ def main(argv=None):
         for train in (True, False)
     }
     train, test = splits[True], splits[False]
-    train_steps = steps_for(train, args.limit)
-    test_steps = steps_for(test, args.limit)
     model = build_model(*train.sample_shape)
     model.compile(
         optimizer=keras.optimizers.Adam(args.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    start = time.process_time()
-    model.fit(
+    _common.fit_and_report(
+        model,
+        args,
         train,
-        epochs=args.epochs,
-        steps_per_epoch=train_steps,
-        verbose=args.verbose,
+        test,
+        what="recordings",
+        details=[f"frames: {train.sample_shape}"],
     )
-    train_cpu_seconds = time.process_time() - start
-    _, accuracy = model.evaluate(test, steps=test_steps, verbose=0)
-    test_samples = min(test.num_samples, test_steps * test.batch_size)
-    print(
-        f"backend: {keras.backend.backend()}\n"
-        f"frames: {train.sample_shape}\n"
-        f"training CPU time: {train_cpu_seconds:.1f} s ({args.epochs} "
-        f"epochs of {train_steps} batches)\n"
-        f"test recordings: {test_samples}"
-    )
-    print(f"test accuracy: {accuracy:.4f}")
 
 
 if __name__ == "__main__":

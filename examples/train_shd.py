@@ -27,29 +27,24 @@ Pick the backend with the `KERAS_BACKEND` environment variable:
     python examples/train_shd.py --data data/shd --epochs 1 --limit 256
 """
 
-import argparse
-import math
-import time
+import _common
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="The backend is chosen with KERAS_BACKEND "
-        "(tensorflow, jax or torch), e.g. "
+    parser = _common.make_parser(
+        __doc__,
         "KERAS_BACKEND=jax python examples/train_shd.py --data data/shd",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        epochs=30,
+        batch_size=64,
+        learning_rate=2e-3,
+        seed_help="seed of the weights and of the shuffle",
+        limit_help="stop each epoch after about LIMIT training samples and "
+        "test on about LIMIT, whole batches (for a quick smoke run)",
     )
     parser.add_argument(
         "--data",
         required=True,
         help="folder holding shd_train.h5 and shd_test.h5",
-    )
-    parser.add_argument(
-        "--epochs", type=int, default=30, help="number of training epochs"
-    )
-    parser.add_argument(
-        "--batch-size", type=int, default=64, help="training batch size"
     )
     parser.add_argument(
         "--bins", type=int, default=100, help="time bins over --max-time"
@@ -63,35 +58,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--units", type=int, default=256, help="recurrent adaptive neurons"
     )
-    parser.add_argument(
-        "--learning-rate", type=float, default=2e-3, help="Adam step size"
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        help="seed of the weights and of the shuffle",
-    )
-    parser.add_argument(
-        "--limit",
-        type=int,
-        default=None,
-        help="stop each epoch after about LIMIT training samples and "
-        "test on about LIMIT, whole batches (for a quick smoke run)",
-    )
-    parser.add_argument(
-        "--verbose",
-        type=int,
-        choices=[0, 1, 2],
-        default=1,
-        help="Keras fit verbosity: 0 silent, 1 progress bar, 2 one line "
-        "per epoch",
-    )
-    args = parser.parse_args(argv)
-    for name in ("epochs", "batch_size", "bins", "units", "limit"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    _common.add_verbose(parser)
+    args = _common.check_args(parser, parser.parse_args(argv), "bins", "units")
     if not args.max_time > 0:
         parser.error("--max-time must be greater than 0")
     return args
@@ -115,14 +83,6 @@ def build_model(timesteps, units, classes=20):
     x = keras_snn.LI(classes, tau=5.0, name="readout")(x)
     outputs = keras.layers.GlobalAveragePooling1D(name="logits")(x)
     return keras.Model(inputs, outputs, name="shd_rsnn")
-
-
-def steps_for(data, limit):
-    """Batches per pass over `data`: all of them, or enough for `limit`
-    samples."""
-    if limit is None:
-        return len(data)
-    return min(len(data), math.ceil(limit / data.batch_size))
 
 
 def main(argv=None):
@@ -149,33 +109,13 @@ def main(argv=None):
         batch_size=args.batch_size,
         **options,
     )
-    train_steps, test_steps = (
-        steps_for(train, args.limit),
-        steps_for(test, args.limit),
-    )
     model = build_model(args.bins, args.units)
     model.compile(
         optimizer=keras.optimizers.Adam(args.learning_rate),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
-    start = time.process_time()
-    model.fit(
-        train,
-        epochs=args.epochs,
-        steps_per_epoch=train_steps,
-        verbose=args.verbose,
-    )
-    train_cpu_seconds = time.process_time() - start
-    _, accuracy = model.evaluate(test, steps=test_steps, verbose=0)
-    test_samples = min(test.num_samples, test_steps * test.batch_size)
-    print(
-        f"backend: {keras.backend.backend()}\n"
-        f"training CPU time: {train_cpu_seconds:.1f} s ({args.epochs} "
-        f"epochs of {train_steps} batches)\n"
-        f"test samples: {test_samples}"
-    )
-    print(f"test accuracy: {accuracy:.4f}")
+    _common.fit_and_report(model, args, train, test, what="samples")
 
 
 if __name__ == "__main__":

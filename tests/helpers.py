@@ -74,3 +74,12 @@ def assert_saved_model_round_trip(model, inputs, tmp_path):
         to_numpy(loaded(inputs)), to_numpy(model(inputs))
     )
     return loaded
+
+
+def write_npz(path, arrays, overrides):
+    """Writes `arrays` updated with `overrides` (where None leaves an
+    array out) to the `.npz` file `path`; returns the arrays written."""
+    arrays = {**arrays, **overrides}
+    arrays = {k: v for k, v in arrays.items() if v is not None}
+    np.savez(path, **arrays)
+    return arrays

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 import keras_snn
+from tests.helpers import write_npz
 
 
 def write_mnist(path, train=12, test=5, **overrides):
@@ -12,10 +13,7 @@ def write_mnist(path, train=12, test=5, **overrides):
         "x_test": rng.integers(0, 256, size=(test, 28, 28), dtype=np.uint8),
         "y_test": rng.integers(0, 10, size=test, dtype=np.uint8),
     }
-    arrays.update(overrides)
-    arrays = {k: v for k, v in arrays.items() if v is not None}
-    np.savez(path, **arrays)
-    return arrays
+    return write_npz(path, arrays, overrides)
 
 
 def test_load_mnist_from_npz(tmp_path):

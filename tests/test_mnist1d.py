@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import keras_snn
+from tests.helpers import write_npz
 
 HAS_MNIST1D = importlib.util.find_spec("mnist1d") is not None
 
@@ -20,10 +21,7 @@ def write_mnist1d(path, train=12, test=5, steps=40, **overrides):
         "x_test": rng.normal(size=(test, steps)),
         "y_test": rng.integers(0, 10, size=test),
     }
-    arrays.update(overrides)
-    arrays = {k: v for k, v in arrays.items() if v is not None}
-    np.savez(path, **arrays)
-    return arrays
+    return write_npz(path, arrays, overrides)
 
 
 def test_load_mnist1d_from_npz(tmp_path):

@@ -5,11 +5,10 @@
 flattened, scaled to [0, 1], with integer labels.
 """
 
-import os
-
 import keras
 import numpy as np
 
+from keras_snn.datasets._npz import read_npz
 from keras_snn.validation import check_bool
 
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
@@ -44,42 +43,11 @@ def load_mnist(path=None, *, flatten=True):
     if path is None:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     else:
-        (x_train, y_train), (x_test, y_test) = _read_npz(path)
+        arrays = read_npz(path, MNIST_KEYS, "MNIST")
+        x_train, y_train, x_test, y_test = (arrays[k] for k in MNIST_KEYS)
     return (
         (_images(x_train, "x_train", flatten), _labels(y_train, "y_train")),
         (_images(x_test, "x_test", flatten), _labels(y_test, "y_test")),
-    )
-
-
-def _read_npz(path):
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(
-            f"path must be a file path or None. Received: path={path!r}"
-        )
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"No MNIST file at this path. Received: path={str(path)!r}"
-        )
-    with np.load(path, allow_pickle=False) as data:
-        missing = [key for key in MNIST_KEYS if key not in data.files]
-        if missing:
-            raise ValueError(
-                f"The MNIST file must hold the arrays {list(MNIST_KEYS)}; "
-                f"it lacks {missing}. Received: path={str(path)!r} with "
-                f"arrays {sorted(data.files)}"
-            )
-        arrays = {key: data[key] for key in MNIST_KEYS}
-    for split in ("train", "test"):
-        images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
-        if len(images) != len(labels):
-            raise ValueError(
-                f"x_{split} and y_{split} must hold as many entries. "
-                f"Received: x_{split}.shape={images.shape}, "
-                f"y_{split}.shape={labels.shape}"
-            )
-    return (
-        (arrays["x_train"], arrays["y_train"]),
-        (arrays["x_test"], arrays["y_test"]),
     )
 
 

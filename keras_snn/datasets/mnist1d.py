@@ -7,9 +7,9 @@ the `mnist1d` package's `make_dataset` (the package's `get_dataset`
 downloads a file; this loader never does), or reads it from a `.npz` file.
 """
 
-import os
-
 import numpy as np
+
+from keras_snn.datasets._npz import read_npz
 
 MNIST1D_KEYS = ("x", "y", "x_test", "y_test")
 NUM_CLASSES = 10
@@ -50,7 +50,7 @@ def load_mnist1d(path=None, *, seed=42):
     if path is None:
         arrays = _generate(seed)
     else:
-        arrays = _read_npz(path)
+        arrays = read_npz(path, MNIST1D_KEYS, "MNIST-1D")
     return (
         (_sequences(arrays["x"], "x"), _labels(arrays["y"], "y")),
         (
@@ -86,34 +86,6 @@ def _generate(seed):
         np.random.set_state(numpy_state)
         random.setstate(python_state)
     return {key: dataset[key] for key in MNIST1D_KEYS}
-
-
-def _read_npz(path):
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(
-            f"path must be a file path or None. Received: path={path!r}"
-        )
-    if not os.path.isfile(path):
-        raise FileNotFoundError(
-            f"No MNIST-1D file at this path. Received: path={str(path)!r}"
-        )
-    with np.load(path, allow_pickle=False) as data:
-        missing = [key for key in MNIST1D_KEYS if key not in data.files]
-        if missing:
-            raise ValueError(
-                f"The MNIST-1D file must hold the arrays "
-                f"{list(MNIST1D_KEYS)}; it lacks {missing}. Received: "
-                f"path={str(path)!r} with arrays {sorted(data.files)}"
-            )
-        arrays = {key: data[key] for key in MNIST1D_KEYS}
-    for x_key, y_key in (("x", "y"), ("x_test", "y_test")):
-        if len(arrays[x_key]) != len(arrays[y_key]):
-            raise ValueError(
-                f"{x_key} and {y_key} must hold as many entries. Received: "
-                f"{x_key}.shape={arrays[x_key].shape}, "
-                f"{y_key}.shape={arrays[y_key].shape}"
-            )
-    return arrays
 
 
 def _sequences(x, name):
