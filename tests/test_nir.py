@@ -609,9 +609,11 @@ def test_mixed_leaky_and_non_leaky_neurons_raise():
     layer.cell.beta_logit.assign([0.0, 40.0, 1.0])
     with pytest.raises(ValueError, match="mix beta = 1"):
         snn_nir.to_nir(model)
-    # An infinite tau has no leak: beta = 1.
+    # An infinite tau (no leak) is refused as any non-finite tau is
+    # (test_time_constants_that_are_not_positive_and_finite_raise): NIR
+    # writes a neuron without leak as an IF node.
     mixed = lif_node(tau=np.array([2.0, np.inf, 3.0, 4.0]))
-    with pytest.raises(ValueError, match="mix beta = 1"):
+    with pytest.raises(ValueError, match=r"tau=\[2.0, inf, 3.0, 4.0\]"):
         snn_nir.from_nir(hand_graph(mixed), dt=1.0, method="exact")
 
 
