@@ -51,6 +51,7 @@ from keras_snn.layers.li import LI
 from keras_snn.layers.lif import IF
 from keras_snn.layers.lif import LIF
 from keras_snn.layers.synaptic import SynapticLIF
+from keras_snn.layers.threshold import Threshold
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
 from keras_snn.validation import check_finite_number
@@ -391,6 +392,15 @@ def _export_delay(layer, dt, method, approximate_subtract_reset):
     return [(layer.name, nir.Delay(delay=delay, metadata={"dt": dt}))]
 
 
+def _export_threshold(layer, dt, method, approximate_subtract_reset):
+    # One threshold per feature of the last axis; Layout.adapt spreads
+    # them over a feature map's positions in NIR's layout.
+    features = layer.input.shape[-1]
+    threshold = np.asarray(layer.threshold, np.float64)
+    threshold = np.broadcast_to(threshold, (features,)).copy()
+    return [(layer.name, _nir().Threshold(threshold=threshold))]
+
+
 # keras_snn neuron layer type -> function returning its NIR neuron node,
 # from the per-neuron decays and thresholds. A new neuron layer is one
 # entry here.
@@ -409,6 +419,7 @@ _EXPORTERS = (
     (keras.layers.Dense, _export_dense),
     (Delay, _export_delay),
     (LearnableDelay, _export_delay),
+    (Threshold, _export_threshold),
 )
 
 
@@ -575,6 +586,7 @@ def _exporter(layer):
             keras.layers.Dense,
             Delay,
             LearnableDelay,
+            Threshold,
         )
     )
     raise ValueError(
