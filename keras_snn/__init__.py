@@ -56,6 +56,7 @@ from keras_snn.layers import RepeatEncoding
 from keras_snn.layers import SumPooling2D
 from keras_snn.layers import SynapticLIF
 from keras_snn.layers import SynapticLIFCell
+from keras_snn.layers import Threshold
 from keras_snn.layers import rate_decode
 from keras_snn.models import SpikingModel
 from keras_snn.models import build
@@ -90,6 +91,7 @@ __all__ = [
     "SumPooling2D",
     "SynapticLIF",
     "SynapticLIFCell",
+    "Threshold",
     "beta_from_tau",
     "build",
     "build_sequence",

@@ -1,7 +1,7 @@
 """NIR nodes of convolutional networks, for `keras_snn.nir`.
 
-`Conv1d`, `Conv2d`, `SumPool2d`, `AvgPool2d`, `Flatten` and `Scale` nodes
-and their Keras layers, and the layout rules between them.
+`Conv1d`, `Conv2d`, `SumPool2d`, `AvgPool2d`, `Flatten`, `Scale` and `Threshold`
+nodes and their Keras layers, and the layout rules between them.
 
 NIR is channels-first: a node's shape is `[C, L]` or `[C, H, W]`, conv
 weights are `[out, in / groups, *kernel]`. Keras is channels-last: an
@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from keras_snn.layers.pooling import SumPooling2D
+from keras_snn.layers.threshold import Threshold
 
 
 def keras_shape(shape):
@@ -318,6 +319,20 @@ def import_scale(name, node, shape, order):
     return [keras.layers.Rescaling(scale, name=_layer_name(name))], shape
 
 
+def import_threshold(name, node, shape, order):
+    check_input_type(name, node, shape)
+    threshold = per_channel(name, "threshold", node.threshold, shape, order)
+    if np.all(threshold == threshold[0]):
+        threshold = float(threshold[0])
+    if not np.all(np.isfinite(threshold)):
+        raise ValueError(
+            f"NIR node '{name}' (Threshold) needs finite thresholds. "
+            f"Received: threshold={np.asarray(node.threshold).tolist()}"
+        )
+    layers = [Threshold(threshold, name=_layer_name(name))]
+    return layers, _built(layers, shape)
+
+
 def weights_in_order(name, weight, shape, order):
     """The weights of an Affine or Linear node, columns in Keras' order."""
     if len(shape) != 1 or weight.shape[1] != shape[0]:
@@ -338,6 +353,7 @@ IMPORTERS = {
     "Flatten": import_flatten,
     "Scale": import_scale,
     "SumPool2d": import_pool,
+    "Threshold": import_threshold,
 }
 
 

@@ -15,6 +15,7 @@ continuous-time nodes. A keras_snn sequence model `[batch, T, features] ->
 | `SynapticLIF`                | `Affine` (or `Linear`) then         |
 |                              | `CubaLIF`                           |
 | `Delay`, `LearnableDelay`    | `Delay` (`delay = steps * dt`)      |
+| `Threshold`                  | `Threshold` (stateless spikes)      |
 
 A neuron layer with `units=None` has no weights and is its neuron node
 alone. Convolutional networks (`TimeDistributed` `Conv1D`, `Conv2D`,
@@ -51,6 +52,7 @@ from keras_snn.layers.li import LI
 from keras_snn.layers.lif import IF
 from keras_snn.layers.lif import LIF
 from keras_snn.layers.synaptic import SynapticLIF
+from keras_snn.layers.threshold import Threshold
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
 from keras_snn.validation import check_finite_number
@@ -391,6 +393,15 @@ def _export_delay(layer, dt, method, approximate_subtract_reset):
     return [(layer.name, nir.Delay(delay=delay, metadata={"dt": dt}))]
 
 
+def _export_threshold(layer, dt, method, approximate_subtract_reset):
+    # One threshold per feature of the last axis; Layout.adapt spreads
+    # them over a feature map's positions in NIR's layout.
+    features = layer.input.shape[-1]
+    threshold = np.asarray(layer.threshold, np.float64)
+    threshold = np.broadcast_to(threshold, (features,)).copy()
+    return [(layer.name, _nir().Threshold(threshold=threshold))]
+
+
 # keras_snn neuron layer type -> function returning its NIR neuron node,
 # from the per-neuron decays and thresholds. A new neuron layer is one
 # entry here.
@@ -409,6 +420,7 @@ _EXPORTERS = (
     (keras.layers.Dense, _export_dense),
     (Delay, _export_delay),
     (LearnableDelay, _export_delay),
+    (Threshold, _export_threshold),
 )
 
 
@@ -486,7 +498,9 @@ def to_nir(model, *, dt=None, method="exact", approximate_subtract_reset=False):
     `y(t) = x(t - delay)`, with `delay = steps * dt` in the graph's time
     unit (`dt = 1` by default) and `{"dt": dt}` in their metadata;
     `LearnableDelay` exports its integer delays `round(d_i)`, the ones it
-    applies at inference.
+    applies at inference. A `Threshold` layer becomes a NIR `Threshold`
+    node, its threshold written at every feature (every position of a
+    channel after a convolution).
     A layer with `recurrent=True` adds a `Linear` node `"<name>.w_rec"`
     holding its recurrent kernel, on a cycle `<name> -> <name>.w_rec ->
     <name>` (snnTorch's `RLeaky` form); the cycle feeds each step's output
@@ -575,6 +589,7 @@ def _exporter(layer):
             keras.layers.Dense,
             Delay,
             LearnableDelay,
+            Threshold,
         )
     )
     raise ValueError(
@@ -1040,15 +1055,15 @@ def from_nir(graph, *, dt=None, method=None):
     """Imports a NIR graph as a keras_snn sequence model.
 
     The graph must be a chain `Input -> ... -> Output` of `Affine`,
-    `Linear`, `LIF`, `IF`, `LI`, `I`, `CubaLIF` and `CubaLI` nodes, and
-    the convolutional nodes below. A neuron node after an `Affine` (or
-    `Linear`) node becomes, with it, one layer: `LIF` -> `keras_snn.LIF`,
-    `IF` -> `keras_snn.IF`, `LI` and `I` -> `keras_snn.LI`, `CubaLIF` ->
-    `keras_snn.SynapticLIF`, spiking layers with `reset="zero"`; `CubaLI`
-    -> two `keras_snn.LI` layers, the current (`beta` from `tau_syn`) and
-    the membrane (`units=None`, named `"<name>_membrane"`). The decays and
-    the input gain come from `discretize`; the gain is folded into the
-    kernel and bias, and a
+    `Linear`, `LIF`, `IF`, `LI`, `I`, `CubaLIF`, `CubaLI`, `Delay` and
+    `Threshold` nodes, and the convolutional nodes below. A neuron node
+    after an `Affine` (or `Linear`) node becomes, with it, one layer:
+    `LIF` -> `keras_snn.LIF`, `IF` -> `keras_snn.IF`, `LI` and `I` ->
+    `keras_snn.LI`, `CubaLIF` -> `keras_snn.SynapticLIF`, spiking layers
+    with `reset="zero"`; `CubaLI` -> two `keras_snn.LI` layers, the
+    current (`beta` from `tau_syn`) and the membrane (`units=None`, named
+    `"<name>_membrane"`). The decays and the input gain come from
+    `discretize`; the gain is folded into the kernel and bias, and a
     non-zero `v_leak` of `LIF` and `LI` into the bias (`I + v_leak / r`).
     A neuron node after the input or after another neuron node becomes a
     layer with `units=None`; it has no weights to hold the gain, so
@@ -1071,7 +1086,10 @@ def from_nir(graph, *, dt=None, method=None):
     "Layout rules"). A `Delay` node becomes a `keras_snn.Delay` layer
     with `delay / dt` steps (`dt` from the argument or the node's
     metadata); delays that are not whole non-negative numbers of steps
-    raise a `ValueError`. Layers are named after the neuron nodes
+    raise a `ValueError`. A `Threshold` node becomes a
+    `keras_snn.Threshold` layer (a scalar threshold where all are equal,
+    else one per feature, or per channel after a convolution). Layers are
+    named after the neuron nodes
     (weights alone: their own node), with `"."` and `"/"` replaced by
     `"_"`.
 

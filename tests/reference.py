@@ -140,7 +140,8 @@ def nir_chain(graph, x_seq, dt, method):
     each step of length `dt`: exactly (`method="exact"`) or by forward
     Euler. CubaLIF nodes first step their current, `tau_syn dJ/dt = -J +
     w_in I`, then the membrane with `tau_mem dv/dt = (v_leak - v) + r J`
-    and the new `J` held over the step. A spiking neuron fires where
+    and the new `J` held over the step. Threshold nodes are stateless:
+    `spike(x - threshold)`. A spiking neuron fires where
     `v > v_threshold` and then sets `v = v_reset`. A cycle through a
     weights node adds the neuron's previous output, through those weights,
     to its input (zero at the first step). Returns the output
@@ -165,6 +166,8 @@ def nir_chain(graph, x_seq, dt, method):
         elif kind == "Delay":
             steps = np.round(np.asarray(node.delay, np.float64) / dt)
             signal = delayed(signal, steps.astype(int))
+        elif kind == "Threshold":
+            signal = spike(signal - np.asarray(node.threshold, np.float64))
     return signal
 
 

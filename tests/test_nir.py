@@ -335,15 +335,23 @@ def test_discretize_and_to_continuous():
 
 
 def test_unsupported_node_names_its_type_and_the_supported_ones():
-    neuron = nir.Threshold(threshold=np.ones(UNITS))
+    # A nested graph, the one NIR node type without a keras_snn layer.
+    nested = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type=np.array([UNITS])),
+            "output": nir.Output(output_type=np.array([UNITS])),
+        },
+        edges=[("input", "output")],
+    )
     with pytest.raises(
-        ValueError, match="'neurons' of type Threshold\\."
+        ValueError, match="'neurons' of type NIRGraph\\."
     ) as info:
-        snn_nir.from_nir(hand_graph(neuron), dt=1.0, method="exact")
+        snn_nir.from_nir(hand_graph(nested), dt=1.0, method="exact")
     message = str(info.value)
     assert (
         "Affine, AvgPool2d, Conv1d, Conv2d, CubaLI, CubaLIF, Delay, Flatten, "
-        "I, IF, Input, LI, LIF, Linear, Output, Scale, SumPool2d." in message
+        "I, IF, Input, LI, LIF, Linear, Output, Scale, SumPool2d, "
+        "Threshold." in message
     )
     assert "Nested NIRGraph nodes are not supported" in message
 
@@ -521,6 +529,7 @@ def test_unsupported_layer_raises():
         "Dense",
         "Delay",
         "LearnableDelay",
+        "Threshold",
     ]
 
 
@@ -1256,3 +1265,52 @@ def test_delayed_dense_does_not_export():
     )
     with pytest.raises(ValueError, match="type DelayedDense"):
         snn_nir.to_nir(model)
+
+
+def test_threshold_node_imports_exports_and_matches_numpy(tmp_path):
+    # Input -> Affine -> Threshold -> Output, one threshold per unit.
+    threshold = np.array([0.3, -0.2, 0.9, 0.5])
+    graph = hand_graph(nir.Threshold(threshold=threshold))
+    model = snn_nir.from_nir(graph)
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Dense",
+        "Threshold",
+    ]
+    assert model.layers[1].threshold == tuple(threshold)
+    spikes = to_numpy(model(X))
+    assert 0.1 < spike_fraction(spikes) < 0.9
+    np.testing.assert_array_equal(
+        spikes, reference.nir_chain(graph, X, 1.0, "exact")
+    )
+    path = tmp_path / "threshold.nir"
+    nir.write(path, snn_nir.to_nir(model))
+    back = nir.read(path)
+    assert {name: type(node).__name__ for name, node in back.nodes.items()} == {
+        "input": "Input",
+        "weights": "Affine",
+        "neurons": "Threshold",
+        "output": "Output",
+    }
+    exported = back.nodes["neurons"].threshold
+    assert exported.dtype == np.float64
+    np.testing.assert_array_equal(exported, threshold)
+    np.testing.assert_array_equal(to_numpy(snn_nir.from_nir(back)(X)), spikes)
+
+
+def test_threshold_layer_exports_one_value_per_feature():
+    model = sequential(keras_snn.Threshold(0.25, name="th"))
+    graph = snn_nir.to_nir(model)
+    np.testing.assert_array_equal(
+        graph.nodes["th"].threshold, np.full(FEATURES, 0.25)
+    )
+    imported = snn_nir.from_nir(graph)
+    assert imported.layers[0].threshold == 0.25
+    np.testing.assert_array_equal(
+        to_numpy(imported(X)), reference.spike(X - 0.25)
+    )
+
+
+def test_non_finite_threshold_node_names_the_node():
+    graph = hand_graph(nir.Threshold(threshold=np.array([1.0, np.inf, 0, 0])))
+    with pytest.raises(ValueError, match="'neurons' \\(Threshold\\).*inf"):
+        snn_nir.from_nir(graph)

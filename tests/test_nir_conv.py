@@ -72,6 +72,8 @@ def simulate(graph, x, order, recurrent=None):
                 h = h.reshape(h.shape[0], -1)
             elif kind == "Scale":
                 h = h * torch64(node.scale)
+            elif kind == "Threshold":
+                h = (h > torch64(node.threshold)).double()
             elif kind in ("Affine", "Linear"):
                 h = h @ torch64(node.weight).T
                 if kind == "Affine":
@@ -459,6 +461,59 @@ def test_per_position_neuron_parameters_raise():
     )
     with pytest.raises(ValueError, match="'scale' with v_threshold"):
         snn_nir.from_nir(graph, dt=1.0, method="exact")
+
+
+def threshold_graph():
+    """Input -> Conv2d -> Threshold (per channel) -> Flatten -> Threshold
+    (per feature) -> Affine -> Output."""
+    graph, _ = conv_graph(2, stride=1, padding=0, dilation=1, groups=1)
+    shape = tuple(graph.nodes["conv"].output_type["output"])
+    per_channel = RNG.normal(0.0, 1.0, size=(shape[0], 1, 1))
+    nodes = dict(graph.nodes)
+    nodes["scale"] = nir.Threshold(
+        threshold=np.broadcast_to(per_channel, shape).copy()
+    )
+    fc = nodes.pop("fc")
+    output = nodes.pop("output")
+    nodes["features"] = nir.Threshold(
+        threshold=RNG.uniform(-0.5, 1.5, size=int(np.prod(shape)))
+    )
+    nodes["fc"], nodes["output"] = fc, output
+    names = list(nodes)
+    edges = list(zip(names[:-1], names[1:], strict=True))
+    return nir.NIRGraph(nodes=nodes, edges=edges), names[1:-1]
+
+
+def test_threshold_nodes_match_torch_and_round_trip():
+    graph, order = threshold_graph()
+    x = RNG.normal(size=(2, 3, 4, 9, 9)).astype(np.float32)
+    simulated = simulate(graph, x, order)
+    model = snn_nir.from_nir(graph)
+    # One threshold per channel, on the channels-last feature map.
+    assert len(model.get_layer("scale").threshold) == 8
+    spikes, output = layer_outputs(model, ["features", "fc"], channels_last(x))
+    assert 0.1 < spikes.mean() < 0.9
+    # Keras flattens [H, W, C], NIR [C, H, W].
+    nir_order = np.moveaxis(np.arange(8 * 7 * 7).reshape(8, 7, 7), 0, -1)
+    np.testing.assert_array_equal(
+        spikes, simulated["features"][..., nir_order.reshape(-1)]
+    )
+    np.testing.assert_allclose(output, simulated["fc"], rtol=1e-4, atol=1e-4)
+    back = snn_nir.to_nir(model)
+    for name in ("scale", "features"):
+        np.testing.assert_array_equal(
+            back.nodes[name].threshold, graph.nodes[name].threshold
+        )
+    np.testing.assert_array_equal(
+        to_numpy(snn_nir.from_nir(back)(channels_last(x))), output
+    )
+
+
+def test_per_position_thresholds_raise():
+    graph, _ = threshold_graph()
+    graph.nodes["scale"].threshold[0, 0, 0] += 1.0
+    with pytest.raises(ValueError, match="'scale' with threshold that"):
+        snn_nir.from_nir(graph)
 
 
 def test_affine_on_a_feature_map_raises():

@@ -22,6 +22,7 @@ from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.layers.pooling import SumPooling2D
 from keras_snn.layers.synaptic import SynapticLIF
 from keras_snn.layers.synaptic import SynapticLIFCell
+from keras_snn.layers.threshold import Threshold
 
 __all__ = [
     "IF",
@@ -45,5 +46,6 @@ __all__ = [
     "SumPooling2D",
     "SynapticLIF",
     "SynapticLIFCell",
+    "Threshold",
     "rate_decode",
 ]
