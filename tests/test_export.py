@@ -68,6 +68,20 @@ def assert_builtin_ops(path):
     return ops
 
 
+def checked_export(model, path, format):
+    """Exports with `export.export` and returns the loaded artifact's
+    runner; where this backend cannot export `format`, asserts the error
+    and returns None."""
+    if not supported(format):
+        with pytest.raises(ValueError, match="the backends that can are"):
+            export.export(model, path, format=format)
+        return None
+    export.export(model, path, format=format)
+    if format == "litert":
+        assert_builtin_ops(path)
+    return export.load_exported(path, format)
+
+
 def kernel_bytes(path, dtype=None):
     """Bytes of the 2-D (kernel) tensors of a LiteRT file."""
     details = export._litert_interpreter(path).get_tensor_details()
@@ -262,17 +276,11 @@ def test_streaming_other_neuron_models():
 def test_other_neuron_models_export(format, tmp_path):
     model, data = other_neuron_models()
     expected = to_numpy(model(data))
-    path = str(tmp_path / f"models{EXTENSIONS[format]}")
-    if not supported(format):
-        with pytest.raises(ValueError, match="the backends that can are"):
-            export.export(model, path, format=format)
-        return
-    export.export(model, path, format=format)
-    if format == "litert":
-        assert_builtin_ops(path)
-    np.testing.assert_array_equal(
-        export.load_exported(path, format)(data), expected
+    run = checked_export(
+        model, str(tmp_path / f"models{EXTENSIONS[format]}"), format
     )
+    if run is not None:
+        np.testing.assert_array_equal(run(data), expected)
 
 
 def test_streaming_convolutional_model():
@@ -327,15 +335,11 @@ def test_streaming_membrane_readout():
 def test_streaming_export_runs_step_by_step(trained, format, tmp_path):
     model, _, x_test, _, rates = trained
     stream = export.streaming_model(model)
-    path = str(tmp_path / f"stream{EXTENSIONS[format]}")
-    if not supported(format):
-        with pytest.raises(ValueError, match="the backends that can are"):
-            export.export(stream, path, format=format)
+    run = checked_export(
+        stream, str(tmp_path / f"stream{EXTENSIONS[format]}"), format
+    )
+    if run is None:
         return
-    export.export(stream, path, format=format)
-    if format == "litert":
-        assert_builtin_ops(path)
-    run = export.load_exported(path, format)
     x = x_test[:64]
     states = stream.initial_states(len(x))
     for _ in range(STEPS):
@@ -536,23 +540,16 @@ def test_streaming_delay_of_zero_has_no_state():
 def test_delay_models_export(format, tmp_path):
     model, x = delay_model()
     expected = to_numpy(model(x))
-    path = str(tmp_path / f"delays{EXTENSIONS[format]}")
-    if not supported(format):
-        with pytest.raises(ValueError, match="the backends that can are"):
-            export.export(model, path, format=format)
-        return
-    export.export(model, path, format=format)
-    if format == "litert":
-        assert_builtin_ops(path)
-    np.testing.assert_array_equal(
-        export.load_exported(path, format)(x), expected
+    run = checked_export(
+        model, str(tmp_path / f"delays{EXTENSIONS[format]}"), format
     )
+    if run is None:
+        return
+    np.testing.assert_array_equal(run(x), expected)
     stream = export.streaming_model(model)
-    stream_path = str(tmp_path / f"stream{EXTENSIONS[format]}")
-    export.export(stream, stream_path, format=format)
-    if format == "litert":
-        assert_builtin_ops(stream_path)
-    run = export.load_exported(stream_path, format)
+    run = checked_export(
+        stream, str(tmp_path / f"stream{EXTENSIONS[format]}"), format
+    )
     states = stream.initial_states(len(x))
     for t in range(8):
         feeds = dict(zip(stream.state_names, states, strict=True))
@@ -621,15 +618,11 @@ def test_never_called_model_exports_to_onnx(kind, tmp_path):
 @pytest.mark.parametrize("format", ["tf_saved_model", "litert"])
 def test_loaded_model_exports_to_other_formats(format, tmp_path):
     model, x = never_called("loaded_build", tmp_path)
-    path = str(tmp_path / f"model{EXTENSIONS[format]}")
-    if not supported(format):
-        with pytest.raises(ValueError, match="the backends that can are"):
-            export.export(model, path, format=format)
-        return
-    export.export(model, path, format=format)
-    np.testing.assert_array_equal(
-        export.load_exported(path, format)(x), to_numpy(model(x))
+    run = checked_export(
+        model, str(tmp_path / f"model{EXTENSIONS[format]}"), format
     )
+    if run is not None:
+        np.testing.assert_array_equal(run(x), to_numpy(model(x)))
 
 
 def test_streaming_model_of_a_loaded_model_exports(tmp_path):
