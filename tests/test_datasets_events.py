@@ -5,10 +5,9 @@ import os
 
 import numpy as np
 import pytest
+import tonic
 
 import keras_snn
-
-tonic = pytest.importorskip("tonic")
 
 XYTP = np.dtype([("x", int), ("y", int), ("t", int), ("p", int)])
 SENSOR = (5, 4, 2)  # tonic's order: width (x), height (y), polarities

@@ -2,12 +2,11 @@
 
 import pickle
 
+import h5py
 import numpy as np
 import pytest
 
 import keras_snn
-
-h5py = pytest.importorskip("h5py")
 
 
 def write_shd(path, times, units, labels, skip=()):

@@ -1,7 +1,6 @@
 """keras_snn.datasets.load_mnist1d: MNIST-1D from a .npz file or generated
 offline by the mnist1d package."""
 
-import importlib.util
 import random
 
 import numpy as np
@@ -9,8 +8,6 @@ import pytest
 
 import keras_snn
 from tests.helpers import write_npz
-
-HAS_MNIST1D = importlib.util.find_spec("mnist1d") is not None
 
 
 def write_mnist1d(path, train=12, test=5, steps=40, **overrides):
@@ -38,7 +35,6 @@ def test_load_mnist1d_from_npz(tmp_path):
     np.testing.assert_array_equal(y_test, arrays["y_test"])
 
 
-@pytest.mark.skipif(not HAS_MNIST1D, reason="needs the mnist1d package")
 def test_generated_dataset_is_the_packages_with_the_seed():
     from mnist1d.data import get_dataset_args
     from mnist1d.data import make_dataset
