@@ -10,7 +10,7 @@ on the global, sharded batch, and PyTorch has no multi-device API in
 Keras: there the sum is the tensor itself.
 """
 
-from keras import backend
+from keras_snn import _backend
 
 
 def replica_sum(tensors):
@@ -25,11 +25,4 @@ def replica_sum(tensors):
         replicas (a differentiable all-reduce, whose gradient is summed
         over the replicas too); otherwise `tensors` unchanged.
     """
-    if backend.backend() != "tensorflow":
-        return tensors
-    import tensorflow as tf
-
-    context = tf.distribute.get_replica_context()
-    if context is None or context.num_replicas_in_sync == 1:
-        return tensors
-    return context.all_reduce(tf.distribute.ReduceOp.SUM, tensors)
+    return _backend.replica_sum(tensors)

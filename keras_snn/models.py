@@ -1,11 +1,9 @@
 """Model builders: complete spiking classifiers in one call, and the model
 class they return."""
 
-import platform
-
 import keras
-from keras import backend
 
+from keras_snn import _backend
 from keras_snn.layers.adaptive import AdaptiveLIF
 from keras_snn.layers.decoding import RateDecoding
 from keras_snn.layers.encoding import LatencyEncoding
@@ -295,29 +293,10 @@ class SpikingModel(keras.Model):
         # before compile), which turns XLA off for TensorFlow on CPU. A
         # private Keras method: tests/test_models.py checks that compile()
         # still takes this answer.
-        if backend.backend() == "tensorflow" and _xla_supported(self):
-            return True
-        return super()._resolve_auto_jit_compile()
-
-
-def _xla_supported(model):
-    """Whether Keras would compile `model` with XLA on a TensorFlow GPU:
-    outside a distribution strategy, on a platform where Keras supports
-    XLA for TensorFlow, with layers that support it."""
-    import tensorflow as tf
-
-    # A model created in a strategy's scope remembers it (Keras checks it).
-    if getattr(model, "_distribute_strategy", None) or (
-        tf.distribute.has_strategy()
-    ):
-        return False
-    # Keras' own exception: no XLA for TensorFlow on Apple silicon.
-    apple_silicon = platform.system() == "Darwin" and (
-        "arm" in platform.processor().lower()
-    )
-    return not apple_silicon and all(
-        layer.supports_jit for layer in model._flatten_layers()
-    )
+        answer = _backend.auto_jit_compile(self)
+        if answer is None:
+            return super()._resolve_auto_jit_compile()
+        return answer
 
 
 READOUTS = ("rate", "membrane")

@@ -1,40 +1,49 @@
-"""Whole-sequence LIF: every timestep of a layer of neurons in one op.
+"""The sequence runner: every neuron model over a whole sequence in one op.
 
-`LIF` layers run through `lif_sequence` instead of calling `LIFCell` once
-per step: the input projection is one matrix product over all timesteps,
-and only the elementwise recurrence of `keras_snn.neurons.lif_step` stays
-inside the time loop. Three implementations give the same numbers:
+The neuron layers (`LIF`, `IF`, `LI`, `SynapticLIF`, `AdaptiveLIF`, with
+and without recurrence) all run through `run`. Their input projection
+`x @ kernel + bias` is one matrix product over all `[batch * time]` rows,
+done by the layer before `run`; inside the time loop there is only the
+model's elementwise step (`keras_snn.dynamics`) and, when recurrent, the
+product of the previous output with the recurrent kernel. Three methods
+give the same numbers:
 
-- `"scan"`: a loop (`keras_snn.loops.scan`) over `lif_step`,
-  differentiated by the backend's autodiff.
 - `"bptt"` (what `"auto"` runs for training, and for inference except on
-  JAX): a custom gradient around the forward loop
-  (`keras.ops.custom_gradient` on TensorFlow, a two-output
-  `torch.autograd.Function` on PyTorch, a two-output `jax.custom_vjp` on
-  JAX), with a hand-written backpropagation through time as a reverse
-  loop. One graph node per layer instead of several per step, which is
-  what an eager backend (PyTorch, where the loops are plain Python) needs;
-  nothing of the forward loop is differentiated, so compilers see two
-  simple loops, which on JAX read and write the batch-major sequences in
-  place.
+  JAX): a custom gradient around the forward loop (`keras_snn._backend`:
+  `tf.custom_gradient` compiled with XLA on TensorFlow, an autograd
+  function on PyTorch, `jax.custom_vjp` on JAX), whose backward pass is
+  the model's hand-written backward step in a reverse loop. Per step the
+  forward loop keeps only the output and what `Dynamics.saved` lists (for
+  LIF, the membrane before the reset), never a whole carry; the gradient
+  of the recurrent kernel is one product over all steps after the loop.
+  One graph node per layer instead of several per step, which is what an
+  eager backend (PyTorch, where the loops are plain Python) needs, and
+  compilers see two simple loops, which on JAX read and write the
+  batch-major sequences in place.
+- `"scan"`: a loop (`keras_snn.loops.scan`) over the model's step,
+  differentiated by the backend's autodiff through the surrogate. Masks
+  take it.
 - `"unrolled"`: the `"scan"` step unrolled in Python over a static number
   of timesteps. Keras' exporters lower it everywhere (LiteRT with builtin
-  ops only, ONNX), and it is still differentiated by autodiff through the
-  surrogate, so no gradient vanishes. `method="auto"` takes it where
+  ops only, ONNX). `method="auto"` takes it where
   `keras_snn.loops.exportable` says a model may be traced for export.
+
+`record` runs the same forward step and returns what it computes at every
+step (the membrane before the reset, every state): what
+`keras_snn.monitoring` reads.
 """
 
 import numbers
 
-from keras import backend
 from keras import ops
 
+from keras_snn import _backend
+from keras_snn import dynamics
 from keras_snn import surrogates
 from keras_snn.loops import exportable
 from keras_snn.loops import in_export_scope
 from keras_snn.loops import scan
 from keras_snn.neurons import RESETS
-from keras_snn.neurons import lif_step
 from keras_snn.validation import check_beta_values
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
@@ -102,269 +111,362 @@ def lif_sequence(
             "currents must have shape [batch, time, units]. Received: "
             f"currents.shape={tuple(currents.shape)}"
         )
-    return run_lif_sequence(
+    neuron = dynamics.LIF(
+        reset=reset, surrogate=surrogate, detach_reset=detach_reset
+    )
+    parameters = {"beta": beta, "threshold": threshold}
+    spikes, states, _ = run(
+        neuron,
         currents,
-        membrane,
-        beta,
-        threshold,
-        reset=reset,
-        surrogate=surrogate,
-        detach_reset=detach_reset,
+        [membrane],
+        parameters,
         method=method,
         training=training,
     )
+    return spikes, states[0]
 
 
-def run_lif_sequence(
+def run(
+    neuron,
     currents,
-    membrane,
-    beta,
-    threshold,
+    states,
+    parameters,
     *,
-    reset,
-    surrogate,
-    detach_reset,
+    recurrent_kernel=None,
     method="auto",
     training=False,
+    mask=None,
+    unroll=False,
 ):
-    """`lif_sequence` without its argument checks, for the layers, whose
-    options are checked once, when they are built."""
-    spike_fn = surrogates.get(surrogate)
-    # Python numbers are constants: their gradients need not be computed.
-    learned = (
-        not isinstance(beta, numbers.Real),
-        not isinstance(threshold, numbers.Real),
+    """Runs a neuron model over a sequence of input currents.
+
+    Without argument checks: the layers check their options once, when
+    they are built, and `lif_sequence` checks its own.
+
+    Args:
+        neuron: a `keras_snn.dynamics.Dynamics`, the model and its options.
+        currents: tensor `[batch, time, ..., units]`, the input projection
+            of every step.
+        states: list of the initial states `[batch, ..., units]`, one per
+            name in `neuron.state_names`, then the previous output when
+            `recurrent_kernel` is given.
+        parameters: dict of the step parameters (`neuron.parameter_names`):
+            Python numbers (constants) or tensors broadcastable to the
+            states (learned: their gradients are computed).
+        recurrent_kernel: None, or the `[units, units]` kernel through
+            which the previous step's output adds to the current.
+        method: str. `"auto"` (the default), `"bptt"`, `"scan"` or
+            `"unrolled"`; see the module docstring. `"auto"` takes
+            `"unrolled"` where `keras_snn.loops.exportable(training)` (or
+            with `unroll`), `"scan"` for masks, for inference traced in
+            `keras_snn.loops.export_scope` and for inference on JAX, and
+            otherwise `"bptt"`, compiled with XLA on TensorFlow.
+        training: bool. Whether the call is part of training; only
+            `method="auto"` reads it.
+        mask: None, or a boolean tensor `[batch, time]`. At a step where
+            it is False every state stays as it was and the output is the
+            model's `masked_output` (no spikes; `LI` holds its membrane).
+        unroll: bool. Unroll the loop (the layers' `unroll` option).
+
+    Returns:
+        A tuple `(outputs, final_states, last_output)`: the outputs
+        `[batch, time, ..., units]`, the final states (as `states`), and
+        the output of the last unmasked step (zeros if none).
+
+    Raises:
+        ValueError: for `method="unrolled"` without a static number of
+            timesteps.
+    """
+    currents, states, parameters, learned = _prepare(
+        neuron, currents, states, parameters
     )
+    if recurrent_kernel is not None:
+        recurrent_kernel = ops.cast(recurrent_kernel, currents.dtype)
+    chosen = _method(method, currents, training, mask, unroll)
+    if chosen == "bptt":
+        outputs, *final = _bptt(
+            neuron,
+            learned,
+            parameters,
+            currents,
+            states,
+            recurrent_kernel,
+            compiled=method == "auto",
+        )
+        return outputs, final, outputs[:, -1]
+    return _autodiff(
+        neuron,
+        parameters,
+        currents,
+        states,
+        recurrent_kernel,
+        mask,
+        unroll=chosen == "unrolled",
+    )
+
+
+def record(neuron, currents, states, parameters, recurrent_kernel=None):
+    """Runs a neuron model forward and returns what it computes per step.
+
+    The forward step of `run`, without gradients.
+
+    Args:
+        neuron, currents, states, parameters, recurrent_kernel: as in
+            `run`.
+
+    Returns:
+        A dict of tensors `[batch, time, ..., units]`: `"output"` (the
+        spikes, or the membrane of `LI`), `"pre_reset"` (spiking models:
+        the membrane before the reset, the value compared with the
+        threshold) and, under each name of `neuron.state_names`, that
+        state after every step.
+    """
+    currents, states, parameters, _ = _prepare(
+        neuron, currents, states, parameters
+    )
+    if recurrent_kernel is not None:
+        recurrent_kernel = ops.cast(recurrent_kernel, currents.dtype)
+
+    def step(carry, current):
+        output, new_states, pre, _ = _step(
+            neuron, carry, current, parameters, recurrent_kernel
+        )
+        ys = (output, *new_states)
+        return _carry(new_states, output, recurrent_kernel), (
+            ys if pre is None else (*ys, pre)
+        )
+
+    _, ys = scan(step, tuple(states), currents, axis=1, autodiff=False)
+    names = ("output", *neuron.state_names)
+    if neuron.spiking:
+        names = (*names, "pre_reset")
+    return dict(zip(names, ys, strict=True))
+
+
+def _prepare(neuron, currents, states, parameters):
+    # The states and learned parameters at the dtype of the currents (the
+    # compute dtype); Python numbers stay weakly typed constants.
     currents = ops.convert_to_tensor(currents)
     dtype = currents.dtype
-    membrane = ops.convert_to_tensor(membrane, dtype=dtype)
-    beta = ops.convert_to_tensor(beta, dtype=dtype)
-    threshold = ops.convert_to_tensor(threshold, dtype=dtype)
-    options = (reset, spike_fn, detach_reset)
-    static_steps = currents.shape[1] is not None
-    steps = currents.shape[1]
-    if method == "auto" and static_steps and exportable(training, steps):
-        method = "unrolled"
-    if method == "auto" and in_export_scope(training):
-        # Sequences too long to unroll, traced by keras_snn.export: a
-        # plain graph loop, which ONNX lowers; the XLA function of the
-        # TensorFlow "bptt" is opaque to tf2onnx.
-        method = "scan"
-    if method == "auto":
-        if backend.backend() == "tensorflow":
-            import tensorflow as tf
+    states = [ops.cast(state, dtype) for state in states]
+    learned = tuple(
+        name
+        for name in neuron.parameter_names
+        if not isinstance(parameters[name], numbers.Real)
+    )
+    parameters = {
+        name: ops.cast(value, dtype) if name in learned else value
+        for name, value in parameters.items()
+    }
+    return currents, states, parameters, learned
 
-            # Plain tensors, not variables: tf.function traces by value type.
-            args = [
-                tf.identity(a) for a in (currents, membrane, beta, threshold)
-            ]
-            return _xla_bptt(*options, *learned)(*args)
-        # JAX's exporters (jax2tf, jax2onnx) lower lax.scan, and inference
-        # needs no gradient.
-        inference = backend.backend() == "jax" and not training
-        method = "scan" if inference else "bptt"
-    if method == "unrolled" and not static_steps:
+
+def _method(method, currents, training, mask, unroll):
+    steps = currents.shape[1]
+    static = steps is not None
+    if method == "auto":
+        if unroll or (static and exportable(training, steps)):
+            method = "unrolled"
+        elif (
+            mask is not None
+            or in_export_scope(training)
+            or _backend.inference_loop(training)
+        ):
+            # Sequences too long to unroll, traced by keras_snn.export: a
+            # plain graph loop, which ONNX lowers; the XLA function of the
+            # TensorFlow "bptt" is opaque to tf2onnx.
+            method = "scan"
+        else:
+            method = "bptt"
+    if method == "unrolled" and not static:
         raise ValueError(
             'method="unrolled" needs a static number of timesteps. Received: '
             f"currents.shape={tuple(currents.shape)}"
         )
-    if method in ("scan", "unrolled"):
-        return _scan(
-            currents,
-            membrane,
-            beta,
-            threshold,
-            *options,
-            unroll=method == "unrolled",
-        )
-    return _bptt(currents, membrane, beta, threshold, *options, *learned)
+    if method == "bptt" and mask is not None:
+        return "scan"
+    return method
 
 
-_XLA_FUNCTIONS = {}
+def _step(neuron, carry, current, parameters, recurrent_kernel, spike_fn=None):
+    # One step of the runner: the recurrent product, then the model's step.
+    # The carry holds the model's states, then the previous output when
+    # recurrent (or, for masked loops, always).
+    previous = list(carry[: len(neuron.state_names)])
+    if recurrent_kernel is not None:
+        current = current + ops.matmul(carry[-1], recurrent_kernel)
+    output, new_states, pre = neuron.step(
+        previous, current, parameters, spike_fn
+    )
+    return output, new_states, pre, previous
 
 
-def _xla_bptt(*options):
-    # Keras leaves XLA off for TensorFlow on CPU, where a graph-mode loop
-    # pays per op and per iteration; compiling just this op with XLA fuses
-    # each step. One tf.function per neuron configuration, so that its
-    # traces are reused from call to call.
-    key = options
-    if key not in _XLA_FUNCTIONS:
-        import tensorflow as tf
-
-        def run(currents, membrane, beta, threshold):
-            return _bptt(currents, membrane, beta, threshold, *key)
-
-        _XLA_FUNCTIONS[key] = tf.function(run, jit_compile=True)
-    return _XLA_FUNCTIONS[key]
+def _carry(new_states, output, recurrent_kernel):
+    if recurrent_kernel is None:
+        return tuple(new_states)
+    return (*new_states, output)
 
 
-def _scan(
-    currents,
-    membrane,
-    beta,
-    threshold,
-    reset,
-    spike_fn,
-    detach_reset,
-    unroll=False,
+def _autodiff(
+    neuron, parameters, currents, states, recurrent_kernel, mask, unroll
 ):
-    def step(v, current):
-        _, v, spikes = lif_step(
-            v, current, beta, threshold, reset, spike_fn, detach_reset
-        )
-        return v, spikes
+    # The step differentiated by autodiff, through the surrogate. The last
+    # output rides in the carry: the recurrent input, and what a masked
+    # call returns as its last output.
+    count = len(neuron.state_names)
+    carry = tuple(states)
+    if recurrent_kernel is None:
+        carry = (*carry, ops.zeros_like(states[0]))
 
-    membrane, spikes = scan(step, membrane, currents, unroll=unroll, axis=1)
-    return spikes, membrane
+    def step(carry, inputs):
+        current, keep = inputs if mask is not None else (inputs, None)
+        output, new_states, _, previous = _step(
+            neuron, carry, current, parameters, recurrent_kernel
+        )
+        new = (*new_states, output)
+        if keep is None:
+            return new, output
+        # A masked step keeps the carry and emits the masked output.
+        keep = ops.reshape(keep, (-1,) + (1,) * (len(output.shape) - 1))
+        held = neuron.masked_output(previous)
+        return (
+            tuple(
+                ops.where(keep, a, b) for a, b in zip(new, carry, strict=True)
+            ),
+            ops.where(keep, output, held),
+        )
+
+    xs = currents if mask is None else (currents, mask)
+    final, outputs = scan(step, carry, xs, unroll=unroll, axis=1)
+    last = final[count] if mask is not None else outputs[:, -1]
+    final = list(final[:count]) + (
+        [final[count]] if recurrent_kernel is not None else []
+    )
+    return outputs, final, last
 
 
 def _bptt(
-    currents,
-    membrane,
-    beta,
-    threshold,
-    reset,
-    spike_fn,
-    detach_reset,
-    learn_beta=True,
-    learn_threshold=True,
+    neuron, learned, parameters, currents, states, recurrent_kernel, compiled
 ):
-    # Batch-major [batch, time, units] throughout: the loops slice and
-    # stack along the time axis, so no transposed copy is made.
-    def forward(currents, membrane, beta, threshold):
-        def forward_step(v, current):
-            pre, new_v, s = lif_step(
-                v,
-                current,
-                beta,
-                threshold,
-                reset,
-                surrogates.heaviside,
-                False,
-            )
-            return new_v, (s, pre, v) if learn_beta else (s, pre)
+    """The custom-gradient op: `(outputs, *final_states)`."""
+    count = len(neuron.state_names)
+    recurrent = recurrent_kernel is not None
+    constants = {
+        name: value for name, value in parameters.items() if name not in learned
+    }
+    args = [currents, *states, *(parameters[name] for name in learned)]
+    if recurrent:
+        args.append(recurrent_kernel)
+    # Which entries of Dynamics.saved are tensors (the others are None).
+    layout = []
 
-        final, saved = scan(
-            forward_step, membrane, currents, axis=1, autodiff=False
+    def step_parameters(tensors, dtype):
+        # Constants as tensors of the sequence's dtype: on PyTorch an op
+        # with a Python number costs about twice one with a tensor.
+        values = {
+            name: ops.convert_to_tensor(value, dtype)
+            for name, value in constants.items()
+        }
+        return {**values, **dict(zip(learned, tensors, strict=True))}
+
+    def forward(currents, *rest):
+        initial = rest[: count + recurrent]
+        tensors = rest[count + recurrent : count + recurrent + len(learned)]
+        kernel = rest[-1] if recurrent else None
+        values = step_parameters(tensors, currents.dtype)
+
+        def forward_step(carry, current):
+            output, new_states, pre, previous = _step(
+                neuron, carry, current, values, kernel, surrogates.heaviside
+            )
+            saved = neuron.saved(previous, pre, learned)
+            layout[:] = [tensor is not None for tensor in saved]
+            kept = tuple(tensor for tensor in saved if tensor is not None)
+            return _carry(new_states, output, kernel), (output, *kept)
+
+        final, ys = scan(
+            forward_step, tuple(initial), currents, axis=1, autodiff=False
         )
-        return saved[0], final, saved
+        saved = (*ys, *tensors)
+        if recurrent:
+            saved = (*saved, kernel, initial[-1])
+        return (ys[0], *final), saved
 
-    def _keep(pre, spikes, derivative, threshold):
-        # du_t/dp_t: how the membrane after the reset depends on the one
-        # before it, including the path through the spike when the reset
-        # is not detached. None stands for 1.
-        if reset == "none":
-            return None
-        keep = None if reset == "subtract" else 1.0 - spikes
-        if not detach_reset:
-            via_reset = threshold if reset == "subtract" else pre
-            keep = (1.0 if keep is None else keep) - via_reset * derivative
-        return keep
+    def backward(output_grads, saved):
+        grad_outputs, grad_final = output_grads[0], output_grads[1:]
+        kept = sum(layout)
+        outputs, per_step = saved[0], saved[1 : 1 + kept]
+        tensors = saved[1 + kept : 1 + kept + len(learned)]
+        kernel, first = saved[-2:] if recurrent else (None, None)
+        values = step_parameters(tensors, outputs.dtype)
+        transposed = ops.transpose(kernel) if recurrent else None
+        sums = tuple(ops.zeros_like(grad_final[0]) for _ in learned)
 
-    def backward(
-        grad_spikes, grad_final, beta, threshold, spikes, pres, previous=None
-    ):
-        # With p_t the membrane before the reset and u_t after it:
-        #   dL/dp_t = du_t/dp_t * dL/du_t + dL/ds_t * spike'(p_t - threshold)
-        #   dL/du_(t-1) = beta * dL/dp_t
-        # One reverse step at a time on [batch, units] slices: whole-sequence
-        # temporaries cost more memory traffic than the loop saves.
-        def backward_step(grad_after, slices):
-            grad_spike, pre, s = slices
-            derivative = spike_fn.derivative(pre - threshold)
-            grad_pre = grad_spike * derivative
-            keep = _keep(pre, s, derivative, threshold)
-            grad_pre = grad_pre + (
-                grad_after if keep is None else grad_after * keep
+        def backward_step(carry, xs):
+            grad_states = list(carry[:count])
+            grad_output, output, *step_saved = xs
+            if recurrent:
+                grad_output = grad_output + carry[count]
+            step_saved = iter(step_saved)
+            full = [next(step_saved) if is_kept else None for is_kept in layout]
+            grad_current, grad_previous, terms = neuron.backward(
+                grad_output, grad_states, output, full, values, learned
             )
-            return beta * grad_pre, grad_pre
+            new = tuple(grad_previous)
+            if recurrent:
+                new = (*new, ops.matmul(grad_current, transposed))
+            accumulated = carry[count + recurrent :]
+            new = (
+                *new,
+                *(
+                    total + terms[name]
+                    for total, name in zip(accumulated, learned, strict=True)
+                ),
+            )
+            return new, grad_current
 
-        # dL/du_(T-1) comes from the final-membrane output.
-        grad_membrane, grad_pres = scan(
+        carry, grad_currents = scan(
             backward_step,
-            grad_final,
-            (grad_spikes, pres, spikes),
+            (*grad_final, *sums),
+            (grad_outputs, outputs, *per_step),
             reverse=True,
             axis=1,
             autodiff=False,
         )
-        grad_beta = ops.zeros_like(beta)
-        if learn_beta:
-            grad_beta = _sum_to_shape(grad_pres * previous, beta)
-        grad_threshold = ops.zeros_like(threshold)
-        if learn_threshold:
-            derivative = spike_fn.derivative(pres - threshold)
-            # dL/du_t for every step: beta * dL/dp_(t+1), the output's last.
-            grad_after = ops.concatenate(
-                [beta * grad_pres[:, 1:], grad_final[:, None]], axis=1
+        grads = [grad_currents, *carry[: count + recurrent]]
+        grads.extend(
+            _sum_to_shape(total, tensor)
+            for total, tensor in zip(
+                carry[count + recurrent :], tensors, strict=True
             )
-            total = grad_spikes
-            if not detach_reset and reset != "none":
-                via_reset = threshold if reset == "subtract" else pres
-                total = grad_spikes - grad_after * via_reset
-            grad_threshold = -total * derivative
-            if reset == "subtract":
-                grad_threshold = grad_threshold - grad_after * spikes
-            grad_threshold = _sum_to_shape(grad_threshold, threshold)
-        return grad_pres, grad_membrane, grad_beta, grad_threshold
-
-    args = (currents, membrane, beta, threshold)
-    if backend.backend() == "torch":
-        return _torch_custom_gradient(forward, backward, *args)
-    if backend.backend() == "jax":
-        return _jax_custom_gradient(forward, backward, *args)
-
-    @ops.custom_gradient
-    def run(currents, membrane, beta, threshold):
-        spikes, final, saved = forward(currents, membrane, beta, threshold)
-        # keras.ops.custom_gradient takes a single output tensor, so the
-        # final membrane rides along as one extra step.
-        output = ops.concatenate([spikes, final[:, None]], axis=1)
-
-        def grad(*args, upstream=None):
-            if upstream is None:
-                (upstream,) = args
-            return backward(
-                upstream[:, :-1], upstream[:, -1], beta, threshold, *saved
+        )
+        if recurrent:
+            # dL/dW = sum over steps and rows of previous output (outer)
+            # dL/dI: one product over all steps, after the loop.
+            previous = ops.concatenate(
+                [ops.expand_dims(first, 1), outputs[:, :-1]], axis=1
             )
+            units = kernel.shape[0]
+            grads.append(
+                ops.matmul(
+                    ops.transpose(ops.reshape(previous, (-1, units))),
+                    ops.reshape(grad_currents, (-1, units)),
+                )
+            )
+        return grads
 
-        return output, grad
+    def call(*args):
+        return _backend.custom_gradient(forward, backward, *args)
 
-    output = run(*args)
-    return output[:, :-1], output[:, -1]
-
-
-def _torch_custom_gradient(forward, backward, *args):
-    # keras.ops.custom_gradient on PyTorch returns one tensor, and slicing
-    # the spikes and the final membrane out of it costs, in the backward
-    # pass, a zero-filled gradient of the whole output per slice plus their
-    # sum. A two-output autograd function hands each gradient over as is.
-    from keras_snn._torch_gradient import TwoOutputGradient
-
-    return TwoOutputGradient.apply(forward, backward, *args)
-
-
-def _jax_custom_gradient(forward, backward, *args):
-    # The same two-output op as on PyTorch, as a jax.custom_vjp: no
-    # concatenated output to copy and slice.
-    import jax
-
-    @jax.custom_vjp
-    def run(*args):
-        first, second, _ = forward(*args)
-        return first, second
-
-    def run_forward(*args):
-        first, second, saved = forward(*args)
-        return (first, second), (args[2:], saved)
-
-    def run_backward(residuals, grads):
-        parameters, saved = residuals
-        return tuple(backward(*grads, *parameters, *saved))
-
-    run.defvjp(run_forward, run_backward)
-    return run(*args)
+    if compiled:
+        key = (
+            neuron.key(),
+            tuple(sorted(constants.items())),
+            learned,
+            recurrent,
+        )
+        call = _backend.compile_op(key, call)
+    return call(*args)
 
 
 def _sum_to_shape(grad, like):

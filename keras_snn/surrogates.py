@@ -35,9 +35,9 @@ work and round-trip through `get_config` and `.keras` files.
 import math
 
 import keras
-from keras import backend
 from keras import ops
 
+from keras_snn import _backend
 from keras_snn._export import keras_snn_export
 from keras_snn.validation import check_positive_number
 
@@ -57,18 +57,7 @@ def heaviside(x):
     """
     if not ops.is_tensor(x):
         x = ops.convert_to_tensor(x)
-    # `x * 0` is 0 for finite x and NaN for NaN or +-Inf, so this keeps
-    # non-finite values visible with plain arithmetic that every exporter
-    # lowers (no isfinite or where op). Not `x - x`: the LiteRT converter
-    # folds that to 0.
-    if backend.backend() == "torch":
-        import torch
-
-        # The same sum, with the 0 as the `alpha` argument: PyTorch wraps a
-        # Python number operand into a new tensor, which costs as much as
-        # the multiplication itself.
-        return torch.add(hard_spikes(x), x, alpha=0.0)
-    return hard_spikes(x) + x * 0.0
+    return _backend.heaviside(x)
 
 
 def hard_spikes(x):
@@ -77,28 +66,7 @@ def hard_spikes(x):
     `heaviside` without its NaN marking: `heaviside(x)` is
     `hard_spikes(x) + x * 0`.
     """
-    # relu(sign(x)) rather than a cast of `x > 0`: on PyTorch's CPU kernels
-    # a boolean comparison plus cast costs about 4x two float ops. PyTorch
-    # runs this once per step in Python, where keras.ops' argument
-    # conversion costs more than the ops themselves.
-    if backend.backend() == "torch":
-        import torch
-
-        return torch.relu(torch.sign(x))
-    return ops.relu(ops.sign(x))
-
-
-def _may_write_in_place(x):
-    # In-place ops on a fresh tensor are safe where nothing records them
-    # for autograd: PyTorch, outside a graph that differentiates x (such
-    # as the backward pass of a custom gradient).
-    if backend.backend() != "torch":
-        return False
-    import torch
-
-    if not isinstance(x, torch.Tensor):
-        return False
-    return not (torch.is_grad_enabled() and x.requires_grad)
+    return _backend.hard_spikes(x)
 
 
 class Surrogate:
@@ -226,7 +194,7 @@ class FastSigmoid(Surrogate):
 
     def derivative(self, x):
         scale = self.slope if self.peak is None else self.peak
-        if _may_write_in_place(x):
+        if _backend.may_write_in_place(x):
             # PyTorch's backward loop calls this at every step: in-place ops
             # on the one fresh tensor `abs(x)` cost about half as much as
             # out-of-place ones, which each allocate and wrap the Python

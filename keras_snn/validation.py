@@ -6,6 +6,8 @@ import numbers
 import keras
 import numpy as np
 
+from keras_snn import _backend
+
 
 def _received(name, value):
     return f"Received: {name}={value!r}"
@@ -264,23 +266,7 @@ def is_concrete(x):
     """
     if keras.backend.is_keras_tensor(x) or _in_symbolic_scope():
         return False
-    name = keras.backend.backend()
-    if name == "tensorflow":
-        import tensorflow as tf
-
-        return tf.executing_eagerly()
-    if name == "jax":
-        import jax
-
-        return not isinstance(x, jax.core.Tracer)
-    if name == "torch":
-        import torch
-
-        compiling = getattr(torch.compiler, "is_compiling", lambda: False)
-        return not compiling() and not (
-            isinstance(x, torch.Tensor) and x.device.type == "meta"
-        )
-    return True
+    return _backend.is_concrete(x)
 
 
 def concrete_values(x):

@@ -322,6 +322,10 @@ def neuron_layer(
 class Dual:
     """A value with its derivative along one direction (forward mode)."""
 
+    # NumPy arrays defer to Dual's operators instead of making object
+    # arrays of it.
+    __array_ufunc__ = None
+
     def __init__(self, value, tangent=0.0):
         self.value = np.asarray(value, np.float64)
         self.tangent = np.asarray(tangent, np.float64) + 0.0 * self.value
@@ -349,6 +353,19 @@ class Dual:
         )
 
     __rmul__ = __mul__
+
+    def __matmul__(self, other):
+        other = _dual(other)
+        return Dual(
+            self.value @ other.value,
+            self.tangent @ other.value + self.value @ other.tangent,
+        )
+
+    def __rmatmul__(self, other):
+        return _dual(other) @ self
+
+    def __getitem__(self, index):
+        return Dual(self.value[index], self.tangent[index])
 
 
 def _dual(x):
@@ -388,6 +405,42 @@ def decay_gradient(model, currents, upstream, name, **params):
         state, output = model_update(model, state, currents[:, t], params)
         total = total + output.tangent * np.asarray(upstream)[:, t]
     return total.reshape(-1, shape[-1]).sum(axis=0)
+
+
+def layer_directional_derivative(model, x_seq, values, tangents, upstream):
+    """The derivative of `L = sum(outputs * upstream)` of a neuron layer
+    along `tangents`, by forward-mode differentiation of `model_update`.
+
+    `values` holds `kernel`, `bias`, optionally `recurrent_kernel`, and
+    the model's parameters (as `neuron_layer` takes them); `tangents`
+    maps some of those names to a direction of the same shape. The layer
+    runs as in `neuron_layer`, without a mask. Returns a float:
+    `sum over names of dL/d(values[name]) * tangents[name]`.
+    """
+    duals = {
+        name: Dual(value, tangents[name]) if name in tangents else value
+        for name, value in values.items()
+    }
+    x_seq = np.asarray(x_seq, np.float64)
+    currents = x_seq @ _dual(duals["kernel"]) + duals["bias"]
+    shape = x_seq.shape[:1] + (np.shape(values["bias"])[-1],)
+    state = {name: Dual(np.zeros(shape)) for name in MODEL_STATES[model]}
+    previous = Dual(np.zeros(shape))
+    recurrent = duals.get("recurrent_kernel")
+    params = {
+        k: v
+        for k, v in duals.items()
+        if k not in ("kernel", "bias", "recurrent_kernel")
+    }
+    total = 0.0
+    for t in range(x_seq.shape[1]):
+        i = currents[:, t]
+        if recurrent is not None:
+            i = i + previous @ _dual(recurrent)
+        state, previous = model_update(model, state, i, params)
+        previous = _dual(previous)
+        total = total + np.sum(previous.tangent * np.asarray(upstream)[:, t])
+    return float(total)
 
 
 def delayed(x, delays):

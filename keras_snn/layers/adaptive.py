@@ -1,10 +1,10 @@
 """LIF neurons with an adaptive threshold: `AdaptiveLIFCell` and
 `AdaptiveLIF`."""
 
+from keras_snn import dynamics
 from keras_snn._export import keras_snn_export
 from keras_snn.layers.lif import LIFCell
 from keras_snn.layers.neuron_layer import NeuronLayer
-from keras_snn.neurons import adaptive_step
 from keras_snn.validation import check_positive_number
 
 
@@ -47,8 +47,6 @@ class AdaptiveLIFCell(LIFCell):
         networks of spiking neurons", NeurIPS 2018.
     """
 
-    state_names = ("membrane", "adaptation")
-
     def __init__(
         self,
         units=None,
@@ -67,25 +65,16 @@ class AdaptiveLIFCell(LIFCell):
             "rho", rho, "tau_adapt", tau_adapt, self.dt, trainable_rho
         )
 
+    def make_dynamics(self):
+        return dynamics.AdaptiveLIF(
+            adaptation_strength=self.adaptation_strength,
+            **self.fire_options(),
+        )
+
     def get_rho(self):
         """The adaptation decay in use: a float, or a per-neuron tensor if
         trainable."""
         return self.get_decay("rho")
-
-    def step(self, current, states, parameters):
-        _, membrane, adaptation, spikes = adaptive_step(
-            states[0],
-            states[1],
-            current,
-            parameters["beta"],
-            parameters["rho"],
-            parameters["threshold"],
-            self.adaptation_strength,
-            self.reset,
-            self.surrogate,
-            self.detach_reset,
-        )
-        return spikes, [membrane, adaptation]
 
     def get_config(self):
         config = {"adaptation_strength": self.adaptation_strength}

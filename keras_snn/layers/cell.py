@@ -5,7 +5,8 @@ A cell holds the optional input kernel and bias, the optional recurrent
 kernel, the shape of its states, the trainable decays, and the config of
 all of these. A model's cell adds its own options and defines `step`, the
 elementwise update of its states by one timestep's input current, by
-calling its equation in `keras_snn.neurons`.
+its `dynamics` (`keras_snn.dynamics`), which calls its equation in
+`keras_snn.neurons`.
 """
 
 import inspect
@@ -69,8 +70,22 @@ class NeuronCell(keras.layers.Layer):
         **kwargs: Base layer arguments, such as `name` and `dtype`.
     """
 
-    # The names of the neuron states, in the order of `states`.
-    state_names = ("membrane",)
+    @property
+    def dynamics(self):
+        """The neuron model of the cell, a `keras_snn.dynamics.Dynamics`
+        made from its options by `make_dynamics` (once)."""
+        if self._dynamics is None:
+            self._dynamics = self.make_dynamics()
+        return self._dynamics
+
+    def make_dynamics(self):
+        """Returns the cell's `keras_snn.dynamics.Dynamics`."""
+        raise NotImplementedError
+
+    @property
+    def state_names(self):
+        """The names of the neuron states, in the order of `states`."""
+        return self.dynamics.state_names
 
     def __init__(
         self,
@@ -117,6 +132,7 @@ class NeuronCell(keras.layers.Layer):
         self.state_shape = None
         # (decay name, time constant name) of each decay option.
         self._decays = ()
+        self._dynamics = None
 
     @property
     def num_states(self):
@@ -254,7 +270,9 @@ class NeuronCell(keras.layers.Layer):
         return {name: self.get_decay(name) for name, _ in self._decays}
 
     def step(self, current, states, parameters):
-        """Updates the neuron states by one step.
+        """Updates the neuron states by one step: the model's step in
+        `self.dynamics` (a `keras_snn.dynamics.Dynamics`, which each
+        cell class sets).
 
         Args:
             current: tensor. The input current of this step, recurrent
@@ -265,21 +283,8 @@ class NeuronCell(keras.layers.Layer):
         Returns:
             A tuple `(output, new_states)`.
         """
-        raise NotImplementedError
-
-    def masked_output(self, states):
-        """The output at a masked (padded) step, where the states are kept.
-
-        No spikes: zeros of the output's shape. `LICell`, whose output is
-        its membrane, returns the membrane it holds.
-
-        Args:
-            states: list of tensors, the kept states (as in `step`).
-
-        Returns:
-            A tensor of the output's shape.
-        """
-        return ops.zeros_like(states[0])
+        output, states, _ = self.dynamics.step(states, current, parameters)
+        return output, states
 
     def call(self, inputs, states, training=False):
         nested = isinstance(states, (list, tuple))

@@ -1,9 +1,9 @@
 """Leaky integrators: the non-spiking `LICell` and its layer `LI`."""
 
+from keras_snn import dynamics
 from keras_snn._export import keras_snn_export
 from keras_snn.layers.cell import NeuronCell
 from keras_snn.layers.neuron_layer import NeuronLayer
-from keras_snn.neurons import li_step
 from keras_snn.validation import check_positive_number
 
 
@@ -58,19 +58,13 @@ class LICell(NeuronCell):
         self.dt = check_positive_number("dt", dt)
         self.add_decay_option("beta", beta, "tau", tau, self.dt, trainable_beta)
 
+    def make_dynamics(self):
+        return dynamics.LI()
+
     def get_beta(self):
         """The decay in use: a float, or a per-neuron tensor if
         trainable."""
         return self.get_decay("beta")
-
-    def step(self, current, states, parameters):
-        membrane = li_step(states[0], current, parameters["beta"])
-        return membrane, [membrane]
-
-    def masked_output(self, states):
-        # A masked step leaves the membrane, the output, as it was: the
-        # previous output, as Keras' RNN layers repeat it.
-        return states[0]
 
     def get_config(self):
         return {**super().get_config(), "dt": self.dt}

@@ -3,15 +3,13 @@ and their leak-free special case, `IFCell` and `IF`."""
 
 import keras
 
+from keras_snn import dynamics
 from keras_snn import surrogates
 from keras_snn._export import keras_snn_export
 from keras_snn.constraints import MinValue
-from keras_snn.layers.cell import NeuronCell
 from keras_snn.layers.li import LICell
 from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.neurons import RESETS
-from keras_snn.neurons import lif_step
-from keras_snn.sequence import run_lif_sequence
 from keras_snn.validation import check_bool
 from keras_snn.validation import check_choice
 from keras_snn.validation import check_positive_number
@@ -132,6 +130,19 @@ class LIFCell(LICell):
             "trainable_threshold", trainable_threshold
         )
 
+    def make_dynamics(self):
+        return dynamics.LIF(**self.fire_options())
+
+    def fire_options(self):
+        """The options of the fire-and-reset part of the step, shared by
+        the LIF models' dynamics: `reset`, `surrogate` and
+        `detach_reset`."""
+        return {
+            "reset": self.reset,
+            "surrogate": self.surrogate,
+            "detach_reset": self.detach_reset,
+        }
+
     def build(self, input_shape):
         super().build(input_shape)
         self.threshold_weight = None
@@ -150,34 +161,8 @@ class LIFCell(LICell):
             return self.threshold_weight
         return self.threshold
 
-    def neuron_options(self):
-        """The keyword arguments of `lif_neuron` and `lif_sequence` that
-        this cell uses: `beta`, `threshold`, `reset`, `surrogate` and
-        `detach_reset`."""
-        return {
-            **self.step_parameters(),
-            "reset": self.reset,
-            "surrogate": self.surrogate,
-            "detach_reset": self.detach_reset,
-        }
-
     def step_parameters(self):
         return {**super().step_parameters(), "threshold": self.get_threshold()}
-
-    def step(self, current, states, parameters):
-        _, membrane, spikes = lif_step(
-            states[0],
-            current,
-            parameters["beta"],
-            parameters["threshold"],
-            self.reset,
-            self.surrogate,
-            self.detach_reset,
-        )
-        return spikes, [membrane]
-
-    # No spikes at a masked step (not the membrane that LICell outputs).
-    masked_output = NeuronCell.masked_output
 
     def get_config(self):
         config = {
@@ -206,10 +191,10 @@ class LIF(NeuronLayer):
     Given `[batch, features]` inputs and `num_timesteps`, the layer presents
     the same input at every step (direct coding, as `RepeatEncoding` does)
     and computes its projection `x @ kernel + bias` once instead of once
-    per step. `keras_snn.build()` uses this for its first layer. Without
-    recurrence it runs `keras_snn.lif_sequence`, with its hand-written
-    backpropagation through time; recurrent layers take the generic loop
-    of `NeuronLayer`.
+    per step. `keras_snn.build()` uses this for its first layer. Like
+    every neuron layer it runs through the sequence runner
+    (`keras_snn.sequence.run`), with a hand-written backpropagation
+    through time.
 
     Args:
         units: int or None. Number of neurons, or None for no weights.
@@ -263,19 +248,6 @@ class LIF(NeuronLayer):
 
     cell_class = LIFCell
     cell_name = "lif_cell"
-
-    def run_sequence(self, currents, states, training=False):
-        # Without recurrence the LIF takes the fast path: the hand-written
-        # BPTT of keras_snn.sequence.
-        if self.cell.recurrent:
-            return super().run_sequence(currents, states, training)
-        spikes, membrane = run_lif_sequence(
-            currents,
-            states[0],
-            training=training,
-            **self.cell.neuron_options(),
-        )
-        return spikes, [membrane]
 
 
 _LEAK_OPTIONS = ("tau", "beta", "dt", "trainable_beta")

@@ -9,9 +9,8 @@ keyword arguments, read-only properties and config keys.
 import keras
 from keras import ops
 
+from keras_snn import sequence
 from keras_snn.layers.cell import cell_options
-from keras_snn.loops import exportable
-from keras_snn.loops import scan
 from keras_snn.validation import check_positive_int
 
 _BASE_LAYER_KEYS = ("name", "trainable", "dtype")
@@ -28,19 +27,18 @@ class NeuronLayer(keras.layers.RNN):
     `x @ kernel + bias` once instead of once per step.
 
     The layer runs as one whole-sequence op: one input projection for all
-    timesteps, then a loop (`keras_snn.loops.scan`) over the cell's
-    elementwise `step`, plus the recurrent matrix product when recurrent,
-    differentiated by the backend's autodiff. Without a mask,
-    `go_backwards` or `unroll` make Keras' generic loop call the cell once
-    per step instead. Both compute the same numbers.
+    timesteps, then the sequence runner (`keras_snn.sequence.run`) over
+    the cell's neuron model (`cell.dynamics`), plus the recurrent matrix
+    product when recurrent, with a hand-written backward pass through
+    time. `go_backwards` and `unroll` are options of the same runner.
 
     A mask (`[batch, time]`, or `[batch]` for a static input) skips steps:
     at a masked step every state stays as it was and the output is the
     cell's `masked_output` (no spikes; `LI` repeats its membrane), and with
     `return_sequences=False` the layer returns the output of the last
-    unmasked step. Keras' JAX loop cannot do this for keras_snn cells (it
-    takes the first state, the membrane, for the previous output), so
-    masked calls always take the whole-sequence loop.
+    unmasked step. (Keras' own JAX loop could not do this for keras_snn
+    cells: it takes the first state, the membrane, for the previous
+    output.)
 
     Subclasses set `cell_class` and `cell_name`.
     """
@@ -202,10 +200,6 @@ class NeuronLayer(keras.layers.RNN):
         return super().compute_mask(sequences, mask)
 
     def inner_loop(self, sequences, initial_state, mask, training=False):
-        if mask is None and (self.go_backwards or self.unroll):
-            if self._static_input:
-                sequences = ops.repeat(sequences, self.num_timesteps, axis=1)
-            return super().inner_loop(sequences, initial_state, mask, training)
         currents = self.cell.input_current(sequences)
         if self._static_input:
             # A broadcast, not a copy: PyTorch expands it as a view, and
@@ -218,17 +212,25 @@ class NeuronLayer(keras.layers.RNN):
             # The state variables are assigned after the call; copies keep
             # the values saved for the backward pass intact.
             states = [ops.copy(state) for state in states]
-        if mask is None:
-            outputs, states = self.run_sequence(currents, states, training)
-            return outputs[:, -1], outputs, states
-        mask = _time_mask(keras.tree.flatten(mask)[0], ops.shape(currents)[1])
+        if mask is not None:
+            mask = _time_mask(
+                keras.tree.flatten(mask)[0], ops.shape(currents)[1]
+            )
         if self.go_backwards:
+            # Keras' order: the outputs come in the order of processing.
             currents = ops.flip(currents, axis=1)
-            mask = ops.flip(mask, axis=1)
-        return self.run_cell(currents, states, training, mask=mask)
+            mask = None if mask is None else ops.flip(mask, axis=1)
+        outputs, states, last = self.run_sequence(
+            currents, states, training, mask=mask
+        )
+        return last, outputs, states
 
-    def run_sequence(self, currents, states, training=False):
-        """Runs the cell over precomputed input currents.
+    def run_sequence(self, currents, states, training=False, mask=None):
+        """Runs the cell's neuron model over precomputed input currents.
+
+        Through the sequence runner, `keras_snn.sequence.run`, with the
+        cell's `dynamics`, its step parameters and, when recurrent, its
+        recurrent kernel.
 
         Args:
             currents: tensor `[batch, time, ...]`, the input projection of
@@ -237,80 +239,63 @@ class NeuronLayer(keras.layers.RNN):
             training: bool. The layer's `training` call argument; an
                 inference call that may be traced for export unrolls the
                 loop (`keras_snn.loops.exportable`).
+            mask: optional boolean tensor `[batch, time]`. At a step where
+                it is False the states stay as they were and the output is
+                the masked output (no spikes; the held membrane for `LI`).
 
         Returns:
-            A tuple `(outputs [batch, time, ...], final_states)`.
-        """
-        _, outputs, states = self.run_cell(currents, states, training)
-        return outputs, states
-
-    def run_cell(self, currents, states, training=False, mask=None):
-        """Runs the cell's `step` over precomputed input currents, masked
-        steps included.
-
-        At a step where `mask` is False the states stay as they were and
-        the output is the cell's `masked_output` (no spikes; the held
-        membrane for `LI`).
-
-        Args:
-            currents: tensor `[batch, time, ...]`, the input projection of
-                every step.
-            states: list of the initial states, as in the cell.
-            training: bool. As in `run_sequence`.
-            mask: optional boolean tensor `[batch, time]`.
-
-        Returns:
-            A tuple `(last_output, outputs, final_states)`: `last_output`
-            `[batch, ...]` is the output of the last unmasked step (zeros
-            if none; the last step's without a mask), `outputs` is
-            `[batch, time, ...]`.
+            A tuple `(outputs, final_states, last_output)`: `outputs`
+            `[batch, time, ...]`, the final states, and the output of the
+            last unmasked step (zeros if none).
         """
         cell = self.cell
-        dtype = currents.dtype
-        parameters = {
-            key: value if isinstance(value, float) else ops.cast(value, dtype)
-            for key, value in cell.step_parameters().items()
-        }
-        recurrent_kernel = None
-        if cell.recurrent:
-            recurrent_kernel = ops.cast(cell.recurrent_kernel, dtype)
-        count = len(cell.state_names)
-        # One carry tensor holds the states and the last output (the
-        # recurrent input), stacked: loops.scan carries a single tensor.
-        if not cell.recurrent:
-            states = [*states, ops.zeros_like(states[0])]
-
-        def step(carry, inputs):
-            current, keep = inputs if mask is not None else (inputs, None)
-            previous = [carry[i] for i in range(count + 1)]
-            if recurrent_kernel is not None:
-                current = current + ops.matmul(previous[-1], recurrent_kernel)
-            output, new_states = cell.step(current, previous[:-1], parameters)
-            carry = ops.stack([*new_states, output])
-            if keep is None:
-                return carry, carry
-            # A masked step keeps the carry (the states and the last
-            # unmasked output) and emits the cell's masked output.
-            keep = ops.reshape(keep, (1, -1) + (1,) * (len(carry.shape) - 2))
-            held = ops.stack(
-                [*previous[:-1], cell.masked_output(previous[:-1])]
-            )
-            return (
-                ops.where(keep, carry, ops.stack(previous)),
-                ops.where(keep, carry, held),
-            )
-
-        steps = currents.shape[1]
-        unroll = self.unroll or (
-            steps is not None and exportable(training, steps)
+        return sequence.run(
+            cell.dynamics,
+            currents,
+            states,
+            cell.step_parameters(),
+            recurrent_kernel=cell.recurrent_kernel,
+            training=training,
+            mask=mask,
+            unroll=self.unroll,
         )
-        xs = ops.moveaxis(currents, 1, 0)
-        if mask is not None:
-            xs = (xs, ops.moveaxis(mask, 1, 0))
-        final, carries = scan(step, ops.stack(states), xs, unroll=unroll)
-        outputs = ops.moveaxis(carries[:, count], 0, 1)
-        last = final[count] if mask is not None else outputs[:, -1]
-        return last, outputs, [final[i] for i in range(cell.num_states)]
+
+    def record(self, inputs):
+        """Runs the layer on `inputs` and returns what its neurons compute
+        at every step.
+
+        A forward pass of the layer's neurons from their initial (zero)
+        states, in the layer's compute dtype, through
+        `keras_snn.sequence.record`. Masks are not applied.
+
+        Args:
+            inputs: the layer's input, `[batch, time, features...]` (or
+                `[batch, features]` with `num_timesteps`).
+
+        Returns:
+            A dict of tensors `[batch, time, ..., units]`: `"output"`,
+            `"pre_reset"` (spiking models: the membrane before the reset,
+            the value compared with the threshold) and each state of the
+            model under its name (`"membrane"`, `"adaptation"`,
+            `"synaptic"`) after every step.
+        """
+        cell = self.cell
+        inputs = ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
+        if self._static_input:
+            inputs = ops.expand_dims(inputs, 1)
+        currents = cell.input_current(inputs)
+        if self._static_input:
+            currents = ops.repeat(currents, self.num_timesteps, axis=1)
+        if self.go_backwards:
+            currents = ops.flip(currents, axis=1)
+        states = cell.get_initial_state(ops.shape(currents)[0])
+        return sequence.record(
+            cell.dynamics,
+            currents,
+            states,
+            cell.step_parameters(),
+            recurrent_kernel=cell.recurrent_kernel,
+        )
 
     def get_config(self):
         config = super().get_config()

@@ -1,9 +1,9 @@
 """Current-based LIF neurons: `SynapticLIFCell` and `SynapticLIF`."""
 
+from keras_snn import dynamics
 from keras_snn._export import keras_snn_export
 from keras_snn.layers.lif import LIFCell
 from keras_snn.layers.neuron_layer import NeuronLayer
-from keras_snn.neurons import synaptic_step
 
 
 @keras_snn_export
@@ -38,8 +38,6 @@ class SynapticLIFCell(LIFCell):
             of `NeuronCell`, and base layer arguments.
     """
 
-    state_names = ("synaptic", "membrane")
-
     def __init__(
         self,
         units=None,
@@ -54,24 +52,13 @@ class SynapticLIFCell(LIFCell):
             "alpha", alpha, "tau_syn", tau_syn, self.dt, trainable_alpha
         )
 
+    def make_dynamics(self):
+        return dynamics.SynapticLIF(**self.fire_options())
+
     def get_alpha(self):
         """The synaptic decay in use: a float, or a per-neuron tensor if
         trainable."""
         return self.get_decay("alpha")
-
-    def step(self, current, states, parameters):
-        synaptic, _, membrane, spikes = synaptic_step(
-            states[0],
-            states[1],
-            current,
-            parameters["alpha"],
-            parameters["beta"],
-            parameters["threshold"],
-            self.reset,
-            self.surrogate,
-            self.detach_reset,
-        )
-        return spikes, [synaptic, membrane]
 
 
 @keras_snn_export

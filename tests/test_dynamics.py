@@ -1,0 +1,290 @@
+"""The hand-written backward pass of every neuron model, through the
+sequence runner: against a forward-mode NumPy reference, and against the
+backend's autodiff of the same step (Keras' RNN loop over the cell)."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+import keras_snn
+from keras_snn import dynamics
+from keras_snn import sequence
+from tests import reference
+from tests.helpers import gradients
+from tests.helpers import to_numpy
+
+RNG = np.random.default_rng(4)
+X = RNG.uniform(0.0, 1.0, size=(3, 12, 6)).astype(np.float32)
+UPSTREAM = RNG.normal(size=(3, 12, 5)).astype(np.float32)
+KERNEL = RNG.normal(0.3, 0.6, size=(6, 5)).astype(np.float32)
+BIAS = RNG.normal(0.0, 0.2, size=(5,)).astype(np.float32)
+RECURRENT = RNG.normal(0.0, 0.4, size=(5, 5)).astype(np.float32)
+
+LAYERS = {
+    "li": keras_snn.LI,
+    "lif": keras_snn.LIF,
+    "if": keras_snn.IF,
+    "synaptic": keras_snn.SynapticLIF,
+    "adaptive": keras_snn.AdaptiveLIF,
+}
+# Layer options (every parameter learned), and the names of the learned
+# parameters with the weights that hold them.
+OPTIONS = {
+    "li": {"tau": 3.0, "trainable_beta": True},
+    "lif": {"tau": 3.0, "trainable_beta": True, "trainable_threshold": True},
+    "if": {"threshold": 1.5, "trainable_threshold": True},
+    "synaptic": {
+        "tau": 4.0,
+        "tau_syn": 2.0,
+        "trainable_alpha": True,
+        "trainable_beta": True,
+        "trainable_threshold": True,
+    },
+    "adaptive": {
+        "tau": 3.0,
+        "rho": 0.8,
+        "adaptation_strength": 0.5,
+        "trainable_beta": True,
+        "trainable_rho": True,
+        "trainable_threshold": True,
+    },
+}
+SPIKING = ["lif", "if", "synaptic", "adaptive"]
+
+
+def make_layer(model, recurrent, **kwargs):
+    options = dict(OPTIONS[model])
+    if model != "li":
+        # The reference's surrogate.
+        options["surrogate"] = "fast_sigmoid"
+    options.update(kwargs)
+    layer = LAYERS[model](5, recurrent=recurrent, **options)
+    layer.build(X.shape)
+    layer.cell.kernel.assign(KERNEL)
+    layer.cell.bias.assign(BIAS)
+    if recurrent:
+        scale = 0.2 if model == "li" else 1.0
+        layer.cell.recurrent_kernel.assign(RECURRENT * scale)
+    # Per-neuron parameters that differ from neuron to neuron.
+    for variable in layer.trainable_variables:
+        if variable.path.endswith("_logit"):
+            variable.assign(
+                to_numpy(variable) + RNG.uniform(-0.3, 0.3, size=(5,))
+            )
+        elif variable.path.endswith("threshold"):
+            variable.assign(to_numpy(variable) + RNG.uniform(-0.2, 0.2, (5,)))
+    return layer
+
+
+def layer_gradients(layer, training=True, x=X):
+    """Gradients of `sum(outputs * UPSTREAM)` w.r.t. every trainable
+    variable, with the layer called in training mode (the "bptt" op)."""
+    others = [to_numpy(v) for v in layer.non_trainable_variables]
+
+    def loss(*trainable):
+        outputs, _ = layer.stateless_call(
+            list(trainable), others, x, training=training
+        )
+        return outputs * keras.ops.convert_to_tensor(UPSTREAM)
+
+    values = [to_numpy(v) for v in layer.trainable_variables]
+    return dict(
+        zip(
+            [v.path.split("/")[-1] for v in layer.trainable_variables],
+            gradients(loss, *values),
+            strict=True,
+        )
+    )
+
+
+def reference_values(layer, model):
+    """The layer's weights and parameters, as the reference takes them."""
+    cell = layer.cell
+    values = {
+        "kernel": to_numpy(cell.kernel).astype(np.float64),
+        "bias": to_numpy(cell.bias).astype(np.float64),
+        "reset": getattr(cell, "reset", "subtract"),
+    }
+    if cell.recurrent:
+        values["recurrent_kernel"] = to_numpy(cell.recurrent_kernel).astype(
+            np.float64
+        )
+    for name in ("alpha", "beta", "rho"):
+        if hasattr(cell, f"get_{name}"):
+            values[name] = np.asarray(to_numpy(getattr(cell, f"get_{name}")()))
+    if model == "if":
+        values["beta"] = 1.0
+    if hasattr(cell, "get_threshold"):
+        values["threshold"] = np.asarray(to_numpy(cell.get_threshold()))
+    if model == "adaptive":
+        values["adaptation_strength"] = cell.adaptation_strength
+    return {
+        k: v.astype(np.float64) if isinstance(v, np.ndarray) else v
+        for k, v in values.items()
+    }
+
+
+# Each weight of a layer, and the reference value it stands for: a decay
+# logit moves the decay by decay * (1 - decay) per unit.
+WEIGHTS = {
+    "kernel": "kernel",
+    "bias": "bias",
+    "recurrent_kernel": "recurrent_kernel",
+    "threshold": "threshold",
+    "alpha_logit": "alpha",
+    "beta_logit": "beta",
+    "rho_logit": "rho",
+}
+
+
+# The learned parameters of each model, besides its kernels and bias.
+LEARNED = {
+    "li": {"beta_logit"},
+    "lif": {"beta_logit", "threshold"},
+    "if": {"threshold"},
+    "synaptic": {"alpha_logit", "beta_logit", "threshold"},
+    "adaptive": {"beta_logit", "rho_logit", "threshold"},
+}
+# LI has no reset.
+CASES = [("li", "subtract")] + [
+    (model, reset) for model in SPIKING for reset in ("subtract", "zero")
+]
+
+
+@pytest.mark.parametrize("recurrent", [False, True])
+@pytest.mark.parametrize("model, reset", CASES)
+def test_gradients_match_forward_mode_reference(model, reset, recurrent):
+    kwargs = {} if model == "li" else {"reset": reset}
+    layer = make_layer(model, recurrent, **kwargs)
+    grads = layer_gradients(layer)
+    values = reference_values(layer, model)
+    weights = {"kernel", "bias"} | (
+        {"recurrent_kernel"} if recurrent else set()
+    )
+    assert set(grads) == weights | LEARNED[model]
+    for name, grad in grads.items():
+        target = WEIGHTS[name]
+        direction = RNG.normal(size=grad.shape)
+        tangent = direction
+        if name.endswith("_logit"):
+            decay = values[target]
+            tangent = direction * decay * (1.0 - decay)
+        wanted = reference.layer_directional_derivative(
+            model, X, values, {target: tangent}, UPSTREAM
+        )
+        actual = float(np.sum(grad.astype(np.float64) * direction))
+        assert abs(wanted) > 1e-2, name
+        np.testing.assert_allclose(actual, wanted, rtol=2e-3, atol=2e-3)
+
+
+@pytest.mark.parametrize("detach_reset", [True, False])
+@pytest.mark.parametrize("reset", ["subtract", "zero", "none"])
+@pytest.mark.parametrize("model", SPIKING)
+def test_gradients_equal_autodiff_of_the_step(model, reset, detach_reset):
+    # The runner's hand-written backward pass against the backend's
+    # autodiff of the same cell, looped by Keras' RNN layer: every
+    # gradient, element by element, for every reset, with and without
+    # detaching it, with recurrence.
+    layer = make_layer(
+        model, True, reset=reset, detach_reset=detach_reset, surrogate="atan"
+    )
+    grads = layer_gradients(layer)
+    rnn = keras.layers.RNN(layer.cell, return_sequences=True)
+    rnn.build(X.shape)
+    assert [v.path for v in rnn.trainable_variables] == [
+        v.path for v in layer.trainable_variables
+    ]
+    wanted = layer_gradients(rnn)
+    for name, grad in grads.items():
+        assert np.abs(wanted[name]).max() > 1e-2, name
+        np.testing.assert_allclose(
+            grad, wanted[name], rtol=1e-4, atol=1e-4, err_msg=name
+        )
+
+
+@pytest.mark.parametrize("model", sorted(LAYERS))
+def test_methods_give_the_same_outputs_states_and_gradients(model):
+    # "bptt" (the custom gradient), "scan" (autodiff of a loop) and
+    # "unrolled" on the runner itself, with initial states that are not
+    # zero and gradients of both the outputs and the final states.
+    layer = make_layer(model, True)
+    cell = layer.cell
+    currents = to_numpy(cell.input_current(X))
+    states = [
+        RNG.uniform(0.0, 0.5, size=(3, 5)).astype(np.float32)
+        for _ in range(cell.num_states)
+    ]
+    weights = RNG.normal(size=(len(states), 3, 5)).astype(np.float32)
+    kernel = to_numpy(cell.recurrent_kernel)
+
+    def run(method):
+        def loss(currents, kernel, *states):
+            outputs, final, _ = sequence.run(
+                cell.dynamics,
+                currents,
+                list(states),
+                cell.step_parameters(),
+                recurrent_kernel=kernel,
+                method=method,
+                training=True,
+            )
+            total = keras.ops.sum(outputs * UPSTREAM)
+            for state, weight in zip(final, weights, strict=True):
+                total = total + keras.ops.sum(state * weight)
+            return keras.ops.reshape(total, (1,))
+
+        return gradients(loss, currents, kernel, *states), loss(
+            currents, kernel, *states
+        )
+
+    bptt_grads, bptt_loss = run("bptt")
+    for method in ("scan", "unrolled"):
+        grads, value = run(method)
+        np.testing.assert_allclose(
+            to_numpy(value), to_numpy(bptt_loss), rtol=1e-5
+        )
+        for actual, wanted in zip(bptt_grads, grads, strict=True):
+            assert np.abs(wanted).max() > 1e-3
+            np.testing.assert_allclose(actual, wanted, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("model", SPIKING)
+def test_record_returns_every_step(model):
+    layer = make_layer(model, True)
+    recorded = {k: to_numpy(v) for k, v in layer.record(X).items()}
+    outputs = to_numpy(layer(X))
+    np.testing.assert_array_equal(recorded["output"], outputs)
+    names = {"output", "pre_reset", *layer.cell.state_names}
+    assert set(recorded) == names
+    threshold = to_numpy(layer.cell.get_threshold())
+    if model == "adaptive":
+        # The threshold of step t rises with the adaptation before it.
+        before = np.concatenate(
+            [np.zeros((3, 1, 5)), recorded["adaptation"][:, :-1]], axis=1
+        )
+        threshold = threshold + layer.cell.adaptation_strength * before
+    np.testing.assert_array_equal(
+        outputs, (recorded["pre_reset"] > threshold).astype(np.float32)
+    )
+    # The membrane after the reset ("subtract").
+    np.testing.assert_allclose(
+        recorded["membrane"],
+        recorded["pre_reset"] - outputs * threshold,
+        rtol=1e-6,
+        atol=1e-6,
+    )
+
+
+def test_dynamics_keys_tell_options_apart():
+    first = dynamics.LIF(reset="zero", surrogate="atan")
+    assert first.key() == dynamics.LIF(reset="zero", surrogate="atan").key()
+    assert first.key() != dynamics.LIF(reset="zero").key()
+    assert (
+        dynamics.AdaptiveLIF(adaptation_strength=0.1).key()
+        != dynamics.AdaptiveLIF(adaptation_strength=0.2).key()
+    )
+    with pytest.raises(ValueError, match="reset"):
+        dynamics.LIF(reset="hard")
+    assert math.isclose(0.2, dynamics.AdaptiveLIF().adaptation_strength)
