@@ -19,6 +19,7 @@ inputs, from which they read the spike trains of its spiking layers
 import numpy as np
 
 from keras_snn import monitoring
+from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.validation import check_index
 from keras_snn.validation import check_names
 from keras_snn.validation import check_positive_int
@@ -301,13 +302,14 @@ def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
         ValueError: if `layer` is not a spiking layer of the model (or is
             stateful), `sample` or a neuron index is out of range.
     """
-    states = monitoring.neuron_states(model, x, layer)
-    if "pre_reset" not in states:
+    chosen = {c.name: c for c in getattr(model, "layers", ())}.get(layer)
+    if isinstance(chosen, NeuronLayer) and not chosen.cell.dynamics.spiking:
         raise ValueError(
             "membrane_trace plots a spiking layer, whose membrane is "
             f"compared with a threshold. Received: layer={layer!r} of type "
-            f"{type(model.get_layer(layer)).__name__}"
+            f"{type(chosen).__name__}"
         )
+    states = monitoring.neuron_states(model, x, layer)
     membrane, spikes = states["pre_reset"], states["output"]
     sample = check_index("sample", sample, membrane.shape[0])
     steps, units = membrane.shape[1:]

@@ -271,9 +271,6 @@ def test_spike_plots_of_every_spiking_layer(tmp_path):
     figure = plot.raster(model, x, sample=1)
     counts = [len(ax.collections[0].get_offsets()) for ax in figure.axes]
     assert counts == [int(t[1].sum()) for t in trains.values()]
-    figure = plot.rate_histogram(model, x, bins=4)
-    heights = [sum(p.get_height() for p in ax.patches) for ax in figure.axes]
-    assert heights == [5, 4, 3]
     figure = plot.membrane_trace(model, x, layer="if", neurons=[0])
     (trace, threshold, _) = figure.axes[0].get_lines()
     assert len(trace.get_ydata()) == 6
