@@ -35,7 +35,6 @@ from keras import ops
 
 from keras_snn.layers.decoding import RateDecoding
 from keras_snn.layers.encoding import _Encoding
-from keras_snn.layers.lif import LIFCell
 from keras_snn.layers.neuron_layer import NeuronLayer
 
 # Layers with weights whose operations NeuroBench counts: nn.Linear and
@@ -115,7 +114,7 @@ def _layer_kind(layer):
 
 
 def _is_spiking(layer):
-    return isinstance(layer, NeuronLayer) and isinstance(layer.cell, LIFCell)
+    return isinstance(layer, NeuronLayer) and layer.cell.dynamics.spiking
 
 
 def _plan(model):

@@ -1,63 +1,77 @@
-"""Spike trains of a model's LIF layers, and a callback that logs their
-firing rates during training."""
+"""Spike trains, membrane potentials and neuron states of a model's neuron
+layers, and a callback that logs the firing rates of its spiking layers.
+
+A spiking layer is a neuron layer whose output is spikes: `LIF`, `IF`,
+`SynapticLIF` and `AdaptiveLIF`, recurrent or not (every `NeuronLayer`
+whose neuron model, `layer.cell.dynamics`, is `spiking`); the leaky
+integrator `LI` outputs its membrane and is not one. Membranes and states
+come from the sequence runner itself (`NeuronLayer.record`, through
+`keras_snn.sequence.record`): the forward step that training and
+inference run, not a copy of it.
+"""
 
 import keras
 import numpy as np
-from keras import ops
 
-from keras_snn.layers.lif import LIF
-from keras_snn.neurons import lif_step
+from keras_snn import dynamics
+from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.validation import check_names
 
 
-def _lif_layers(model):
-    """The `LIF` layers of a model that output spike trains over time.
+def _is_spiking(layer):
+    return isinstance(layer, NeuronLayer) and layer.cell.dynamics.spiking
+
+
+def _spiking_layers(model):
+    """The spiking layers of a model that output spike trains over time.
 
     Args:
         model: a functional or Sequential `keras.Model`.
 
     Returns:
-        A list of the model's top-level `LIF` layers with
+        A list of the model's top-level spiking layers with
         `return_sequences=True`, in model order.
     """
     return [
         layer
         for layer in model.layers
-        if isinstance(layer, LIF) and layer.return_sequences
+        if _is_spiking(layer) and layer.return_sequences
     ]
 
 
-def _select_lif_layers(model, layers=None):
-    """The LIF layers named by `layers`, checked against the model.
+def _select_spiking_layers(model, layers=None):
+    """The spiking layers named by `layers`, checked against the model.
 
     Args:
         model: a functional or Sequential `keras.Model`.
-        layers: None (every LIF layer), a layer name or a list of names.
+        layers: None (every spiking layer), a layer name or a list of
+            names.
 
     Returns:
-        A list of `LIF` layers.
+        A list of spiking layers.
     """
-    available = _lif_layers(model)
+    available = _spiking_layers(model)
     if layers is None:
         if not available:
             raise ValueError(
-                "The model has no LIF layer with return_sequences=True to "
-                f"monitor. Received: model={model.name!r} with layers "
+                "The model has no spiking layer with return_sequences=True "
+                f"to monitor. Received: model={model.name!r} with layers "
                 f"{[layer.name for layer in model.layers]}"
             )
         return available
     names = check_names("layers", layers)
     if not names:
         raise ValueError(
-            f"layers must name at least one LIF layer. Received: layers={[]}"
+            "layers must name at least one spiking layer. Received: "
+            f"layers={[]}"
         )
     by_name = {layer.name: layer for layer in available}
     selected = []
     for name in names:
         if name not in by_name:
             raise ValueError(
-                f"{name!r} is not an LIF layer of the model that returns "
-                "spike trains (return_sequences=True). Available LIF "
+                f"{name!r} is not a spiking layer of the model that returns "
+                "spike trains (return_sequences=True). Available spiking "
                 f"layers: {sorted(by_name)}. Received: layers={layers!r}"
             )
         selected.append(by_name[name])
@@ -101,11 +115,11 @@ def _check_graph_model(model):
 
 
 class _SpikeReader:
-    """A functional model that maps the inputs to LIF spike trains."""
+    """A functional model that maps the inputs to spike trains."""
 
     def __init__(self, model, layers=None):
         inputs = _check_graph_model(model)
-        self.layers = _select_lif_layers(model, layers)
+        self.layers = _select_spiking_layers(model, layers)
         self.names = [layer.name for layer in self.layers]
         self.model = keras.Model(
             inputs, [_spike_output(layer) for layer in self.layers]
@@ -122,24 +136,32 @@ class _SpikeReader:
 
 
 def spike_trains(model, x, layers=None):
-    """The spike trains of a model's LIF layers on one batch of inputs.
+    """The spike trains of a model's spiking layers on one batch of inputs.
 
     Builds a `keras.Model` from the model's inputs to the outputs of the
-    chosen `LIF` layers and runs it on `x` (with `predict_on_batch`, so
-    in inference mode).
+    chosen spiking layers (`LIF`, `IF`, `SynapticLIF`, `AdaptiveLIF`,
+    recurrent or not) and runs it on `x` (with `predict_on_batch`, so in
+    inference mode). A layer with `go_backwards=True` gives its outputs
+    in the order it processes them, last input step first, as Keras
+    returns them.
 
     Args:
         model: a functional or Sequential `keras.Model`, e.g. from
             `keras_snn.build()`.
         x: one batch of model inputs, as `model.predict_on_batch` takes
             them.
-        layers: None (the default: every top-level `LIF` layer with
+        layers: None (the default: every top-level spiking layer with
             `return_sequences=True`), a layer name or a list of names.
 
     Returns:
         A dict `{layer name: spike train}`, NumPy arrays of shape
-        `[batch, time, units]` holding 0.0 and 1.0, in model order (or in
-        the order of `layers`).
+        `[batch, time, units]` (`[batch, time, ..., units]` for a layer
+        with several feature axes) holding 0.0 and 1.0, in model order
+        (or in the order of `layers`).
+
+    Raises:
+        ValueError: if `layers` names a layer that is not a spiking layer
+            with `return_sequences=True`, or the model has none.
 
     Example:
 
@@ -152,87 +174,153 @@ def spike_trains(model, x, layers=None):
     return _SpikeReader(model, layers)(x)
 
 
-def _get_lif_layer(model, layer):
+def _get_neuron_layer(model, layer, spiking):
+    kind = "spiking" if spiking else "neuron"
     available = [
         candidate.name
         for candidate in model.layers
-        if isinstance(candidate, LIF)
+        if isinstance(candidate, NeuronLayer)
+        and (candidate.cell.dynamics.spiking or not spiking)
     ]
     if layer not in available:
         raise ValueError(
-            f"{layer!r} is not an LIF layer of the model. Available LIF "
-            f"layers: {available}. Received: layer={layer!r}"
+            f"{layer!r} is not a {kind} layer of the model. Available "
+            f"{kind} layers: {available}. Received: layer={layer!r}"
         )
     return model.get_layer(layer)
 
 
-def membrane_potentials(model, x, layer):
-    """The membrane potential of an LIF layer at every step, before reset.
+def _record(model, x, layer, spiking):
+    # The layer's input on x, then the runner's record of its neurons.
+    inputs = _check_graph_model(model)
+    neurons = _get_neuron_layer(model, layer, spiking)
+    if neurons.stateful:
+        raise ValueError(
+            "Recording a layer runs it from zero states; it cannot follow "
+            "the states a stateful layer carries from one call to the "
+            f"next. Received: layer={layer!r} with stateful=True"
+        )
+    if isinstance(neurons.input, (list, tuple)):
+        raise ValueError(
+            "Recording a layer runs it from zero states; it does not take "
+            "the initial_state the model passes it. Received: "
+            f"layer={layer!r}, called with {len(neurons.input)} inputs"
+        )
+    layer_input = keras.Model(inputs, neurons.input).predict_on_batch(x)
+    recorded = {
+        name: np.asarray(keras.ops.convert_to_numpy(value), np.float32)
+        for name, value in neurons.record(layer_input).items()
+    }
+    if neurons.cell.dynamics.spiking:
+        recorded["threshold"] = _thresholds(neurons.cell, recorded)
+    return recorded
 
-    Reads the layer's input on `x` (with `predict_on_batch`), computes
-    its input current `I = input @ kernel + bias` and runs the layer's
-    neurons from a zero membrane, recording at each step `t`
 
-    ```
-    V_pre[t] = beta * V[t - 1] + I[t]      # the membrane before reset
-    s[t] = spike(V_pre[t] - threshold)     # the layer's output spikes
-    V[t] = reset(V_pre[t], s[t])           # the membrane after reset
-    ```
+def _thresholds(cell, recorded):
+    # The threshold that each step compares the membrane with. An adaptive
+    # neuron's rises with its adaptation before the step (zero before the
+    # first), as in `keras_snn.neurons.adaptive_step`.
+    threshold = np.asarray(
+        keras.ops.convert_to_numpy(cell.get_threshold()), np.float32
+    )
+    shape = recorded["pre_reset"].shape
+    if not isinstance(cell.dynamics, dynamics.AdaptiveLIF):
+        return np.array(np.broadcast_to(threshold, shape))
+    adaptation = recorded["adaptation"]
+    before = np.concatenate(
+        [np.zeros_like(adaptation[:, :1]), adaptation[:, :-1]], axis=1
+    )
+    strength = np.float32(cell.dynamics.adaptation_strength)
+    return threshold + strength * before
 
-    `V_pre` is the value compared with the threshold: a neuron fires at
-    step `t` exactly where `V_pre[t] > threshold`. The computation is in
-    float32, ignores masks, and needs a layer with `go_backwards=False`
-    and `stateful=False`.
+
+def neuron_states(model, x, layer):
+    """What the neurons of a layer compute at every step, on one batch.
+
+    Reads the layer's input on `x` (with `predict_on_batch`) and runs the
+    layer's neurons on it from zero states through the sequence runner
+    (`NeuronLayer.record`), which returns what its forward step computes
+    at every step: the same numbers as the layer's own call, computed in
+    the layer's compute dtype. Masks are not applied. A layer with
+    `go_backwards=True` gives every step in the order it processes them,
+    last input step first, as its outputs come.
 
     Args:
         model: a functional or Sequential `keras.Model`.
         x: one batch of model inputs.
-        layer: str. The name of a top-level `LIF` layer of the model.
+        layer: str. The name of a top-level neuron layer of the model
+            (`LIF`, `IF`, `SynapticLIF`, `AdaptiveLIF` or `LI`, recurrent
+            or not, with `stateful=False`).
+
+    Returns:
+        A dict of NumPy float32 arrays `[batch, time, ..., units]`:
+
+        - `"output"`: the layer's output at every step (spikes, or the
+          membrane of `LI`), whatever its `return_sequences`;
+        - each state of the neuron model after the step, under its name:
+          `"membrane"` (after the reset) for every model, `"synaptic"`
+          for `SynapticLIF`, `"adaptation"` for `AdaptiveLIF`;
+        - for spiking layers, `"pre_reset"`, the membrane before the
+          reset, and `"threshold"`, the threshold it is compared with: a
+          neuron fires at step `t` exactly where `pre_reset[t] >
+          threshold[t]`. The threshold is the layer's, plus, for
+          `AdaptiveLIF`, `adaptation_strength` times the adaptation
+          before the step (`theta` in `AdaptiveLIFCell`).
+
+    Raises:
+        ValueError: if `layer` is not a neuron layer of the model, is
+            stateful, or is called with an `initial_state`.
+
+    Example:
+
+    ```python
+    states = keras_snn.monitoring.neuron_states(model, x[:8], "alif")
+    states["adaptation"].shape  # (8, 100, 256)
+    ```
+    """
+    return _record(model, x, layer, spiking=False)
+
+
+def membrane_potentials(model, x, layer):
+    """The membrane potential of a spiking layer at every step, before
+    reset.
+
+    Reads the layer's input on `x` (with `predict_on_batch`) and runs the
+    layer's neurons on it from zero states through the sequence runner,
+    as `neuron_states` does, recording at each step `t`
+
+    ```
+    V_pre[t] = beta * V[t - 1] + I[t]      # the membrane before reset
+    s[t] = spike(V_pre[t] - theta[t])      # the layer's output spikes
+    V[t] = reset(V_pre[t], s[t])           # the membrane after reset
+    ```
+
+    for `LIF` (`beta = 1` for `IF`); `SynapticLIF` puts its synaptic
+    current `J[t]` in place of `I[t]`, and the threshold `theta[t]` of
+    `AdaptiveLIF` rises with its adaptation (`neuron_states` returns it).
+    A recurrent layer's `I[t]` includes the previous spikes times the
+    recurrent kernel. `V_pre` is the value compared with the threshold: a
+    neuron fires at step `t` exactly where `V_pre[t] > theta[t]`. Masks
+    are not applied; a layer with `go_backwards=True` gives the steps in
+    the order it processes them, last input step first.
+
+    Args:
+        model: a functional or Sequential `keras.Model`.
+        x: one batch of model inputs.
+        layer: str. The name of a top-level spiking layer of the model
+            (`LIF`, `IF`, `SynapticLIF` or `AdaptiveLIF`, recurrent or
+            not, with `stateful=False`).
 
     Returns:
         A tuple `(membrane, spikes)` of NumPy float32 arrays of shape
-        `[batch, time, units]`: `V_pre` and `s`.
+        `[batch, time, ..., units]`: `V_pre` and `s`.
+
+    Raises:
+        ValueError: if `layer` is not a spiking layer of the model, is
+            stateful, or is called with an `initial_state`.
     """
-    inputs = _check_graph_model(model)
-    lif = _get_lif_layer(model, layer)
-    if lif.go_backwards or lif.stateful or lif.recurrent:
-        raise ValueError(
-            "membrane_potentials supports LIF layers with "
-            "go_backwards=False, stateful=False and recurrent=False. "
-            f"Received: layer={layer!r} with "
-            f"go_backwards={lif.go_backwards}, stateful={lif.stateful}, "
-            f"recurrent={lif.recurrent}"
-        )
-    layer_input = keras.Model(inputs, lif.input).predict_on_batch(x)
-    cell = lif.cell
-    currents = cell.input_current(
-        ops.cast(ops.convert_to_tensor(layer_input), "float32")
-    )
-    if len(currents.shape) == 2:
-        # [batch, features] inputs, presented at every step.
-        currents = ops.repeat(
-            ops.expand_dims(currents, 1), lif.num_timesteps, axis=1
-        )
-    beta = ops.cast(cell.get_beta(), "float32")
-    threshold = ops.cast(cell.get_threshold(), "float32")
-    membrane = ops.zeros_like(currents[:, 0])
-    pre_resets, spikes = [], []
-    for step in range(currents.shape[1]):
-        pre_reset, membrane, spike = lif_step(
-            membrane,
-            currents[:, step],
-            beta,
-            threshold,
-            cell.reset,
-            cell.surrogate,
-            cell.detach_reset,
-        )
-        pre_resets.append(ops.convert_to_numpy(pre_reset))
-        spikes.append(ops.convert_to_numpy(spike))
-    return (
-        np.stack(pre_resets, axis=1).astype(np.float32),
-        np.stack(spikes, axis=1).astype(np.float32),
-    )
+    recorded = _record(model, x, layer, spiking=True)
+    return recorded["pre_reset"], recorded["output"]
 
 
 def firing_statistics(spike_train):
@@ -264,10 +352,11 @@ def firing_statistics(spike_train):
 
 
 class FiringRateMonitor(keras.callbacks.Callback):
-    """Logs the firing statistics of LIF layers at the end of each epoch.
+    """Logs the firing statistics of spiking layers at each epoch's end.
 
     At each epoch end, runs the model on the batch `x` and adds, for each
-    chosen `LIF` layer, three entries to the epoch's `logs`:
+    chosen spiking layer (`LIF`, `IF`, `SynapticLIF`, `AdaptiveLIF`,
+    recurrent or not), three entries to the epoch's `logs`:
 
     - `"<layer>/rate"`: the layer's mean firing rate, in spikes per step
       (the mean of its spike train over the batch, time and neurons);
@@ -284,7 +373,7 @@ class FiringRateMonitor(keras.callbacks.Callback):
     Args:
         x: one batch of model inputs, fixed for the whole training, e.g.
             the first 256 validation samples.
-        layers: None (the default: every top-level `LIF` layer with
+        layers: None (the default: every top-level spiking layer with
             `return_sequences=True`), a layer name or a list of names.
 
     Example:

@@ -12,13 +12,14 @@ object. Each function returns a `matplotlib.figure.Figure` and, given
 
 The spike plots take either a dict `{layer name: spike train}` (as
 `keras_snn.monitoring.spike_trains` returns) or a model and a batch of
-inputs, from which they read the spike trains.
+inputs, from which they read the spike trains of its spiking layers
+(`LIF`, `IF`, `SynapticLIF`, `AdaptiveLIF`, recurrent or not).
 """
 
-import keras
 import numpy as np
 
 from keras_snn import monitoring
+from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.validation import check_index
 from keras_snn.validation import check_names
 from keras_snn.validation import check_positive_int
@@ -105,7 +106,7 @@ def raster(
     unit_labels=None,
     path=None,
 ):
-    """Spike rasters of LIF layers for one sample.
+    """Spike rasters of spiking layers for one sample.
 
     One panel per layer: a mark at `(t, n)` for every step `t` at which
     neuron `n` fired. Optionally, a first panel shows the input as an
@@ -119,8 +120,9 @@ def raster(
             Sequential `keras.Model`.
         x: one batch of model inputs; required with a model, not allowed
             with a dict.
-        layers: None (every layer of `source`, or every top-level `LIF`
-            layer of the model), a layer name or a list of names.
+        layers: None (every layer of `source`, or every top-level spiking
+            layer of the model: `LIF`, `IF`, `SynapticLIF`, `AdaptiveLIF`,
+            recurrent or not), a layer name or a list of names.
         sample: int. Index of the sample in the batch. Defaults to 0.
         image: None or a 2-D array `[height, width]`, drawn in grey scale
             in a first panel titled "input" (for instance the sample's
@@ -221,7 +223,7 @@ def _unit_labels(unit_labels, trains):
 
 
 def rate_histogram(source, x=None, *, layers=None, bins=20, path=None):
-    """Histograms of the firing rates of the neurons of LIF layers.
+    """Histograms of the firing rates of the neurons of spiking layers.
 
     The rate of a neuron is its mean over the batch and time, in spikes
     per step, as in `keras_snn.monitoring.firing_statistics`; one panel
@@ -234,7 +236,8 @@ def rate_histogram(source, x=None, *, layers=None, bins=20, path=None):
             or a functional or Sequential `keras.Model`.
         x: one batch of model inputs; required with a model, not allowed
             with a dict.
-        layers: None (every layer), a layer name or a list of names.
+        layers: None (every layer of `source`, or every top-level spiking
+            layer of the model), a layer name or a list of names.
         bins: int. Number of bins over [0, 1]. Defaults to 20.
         path: str or None. Where to save the figure as a PNG.
 
@@ -267,18 +270,24 @@ def rate_histogram(source, x=None, *, layers=None, bins=20, path=None):
 
 
 def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
-    """The membrane potential of chosen LIF neurons over time.
+    """The membrane potential of chosen neurons of a spiking layer over
+    time.
 
-    Plots, for one sample, the membrane potential before reset `V_pre[t] =
-    beta * V[t - 1] + I[t]` of each chosen neuron (computed by
-    `keras_snn.monitoring.membrane_potentials`), the neuron's threshold as
-    a dashed line, and its spikes as marks on top: a neuron fires at step
-    `t` exactly where `V_pre[t]` lies above the line.
+    Plots, for one sample, the membrane potential before reset of each
+    chosen neuron (`V_pre[t] = beta * V[t - 1] + I[t]` for `LIF`; see
+    `keras_snn.monitoring.membrane_potentials`), the threshold it is
+    compared with at every step as a dashed line, and its spikes as marks
+    on top: a neuron fires at step `t` exactly where `V_pre[t]` lies
+    above the line. The line is flat but for `AdaptiveLIF`, whose
+    threshold rises with its adaptation after each spike and decays back.
+    The values come from `keras_snn.monitoring.neuron_states`.
 
     Args:
         model: a functional or Sequential `keras.Model`.
         x: one batch of model inputs.
-        layer: str. Name of a top-level `LIF` layer of the model.
+        layer: str. Name of a top-level spiking layer of the model
+            (`LIF`, `IF`, `SynapticLIF` or `AdaptiveLIF`, recurrent or
+            not).
         neurons: None (the default: the first 4 neurons, or fewer if the
             layer is smaller) or a list of neuron indices.
         sample: int. Index of the sample in the batch. Defaults to 0.
@@ -286,10 +295,22 @@ def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
 
     Returns:
         A `matplotlib.figure.Figure` with one axes per neuron, holding
-        three lines: `V_pre` at every step, the threshold, and one marker
-        per spike.
+        three lines: `V_pre` at every step, the threshold at every step,
+        and one marker per spike.
+
+    Raises:
+        ValueError: if `layer` is not a spiking layer of the model (or is
+            stateful), `sample` or a neuron index is out of range.
     """
-    membrane, spikes = monitoring.membrane_potentials(model, x, layer)
+    chosen = {c.name: c for c in getattr(model, "layers", ())}.get(layer)
+    if isinstance(chosen, NeuronLayer) and not chosen.cell.dynamics.spiking:
+        raise ValueError(
+            "membrane_trace plots a spiking layer, whose membrane is "
+            f"compared with a threshold. Received: layer={layer!r} of type "
+            f"{type(chosen).__name__}"
+        )
+    states = monitoring.neuron_states(model, x, layer)
+    membrane, spikes = states["pre_reset"], states["output"]
     sample = check_index("sample", sample, membrane.shape[0])
     steps, units = membrane.shape[1:]
     if neurons is None:
@@ -309,22 +330,17 @@ def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
                 f"neurons must name at least one neuron. Received: "
                 f"neurons={neurons!r}"
             )
-    threshold = np.broadcast_to(
-        np.asarray(
-            keras.ops.convert_to_numpy(
-                model.get_layer(layer).cell.get_threshold()
-            ),
-            np.float32,
-        ),
-        (units,),
-    )
     figure, axes = _figure(len(neurons), row_height=2.0)
     times = np.arange(steps)
     for ax, neuron in zip(axes, neurons, strict=True):
         trace = membrane[sample, :, neuron]
         ax.plot(times, trace, marker=".", color="C0", label="V before reset")
-        ax.axhline(
-            threshold[neuron], color="C3", linestyle="--", label="threshold"
+        ax.plot(
+            times,
+            states["threshold"][sample, :, neuron],
+            color="C3",
+            linestyle="--",
+            label="threshold",
         )
         fired = np.nonzero(spikes[sample, :, neuron])[0]
         ax.plot(

@@ -6,6 +6,7 @@ import keras_snn
 from keras_snn.monitoring import FiringRateMonitor
 from keras_snn.monitoring import firing_statistics
 from keras_snn.monitoring import membrane_potentials
+from keras_snn.monitoring import neuron_states
 from keras_snn.monitoring import spike_trains
 from tests import reference
 from tests.helpers import to_numpy
@@ -111,14 +112,16 @@ def test_unknown_layer_is_named():
         spike_trains(two_layer_model(), X, layers=["hidden", "lif_9"])
 
 
-def test_non_lif_layer_is_rejected():
+def test_non_spiking_layer_is_rejected():
     with pytest.raises(ValueError, match=r"'rates'.*\['hidden', 'out'\]"):
         spike_trains(two_layer_model(), X, layers="rates")
 
 
-def test_model_without_lif_layers():
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
-    with pytest.raises(ValueError, match="no LIF layer"):
+def test_model_without_spiking_layers():
+    model = keras.Sequential(
+        [keras.Input((3,)), keras_snn.LI(2, num_timesteps=2)]
+    )
+    with pytest.raises(ValueError, match="no spiking layer"):
         spike_trains(model, np.ones((1, 3), np.float32))
 
 
@@ -262,7 +265,210 @@ def test_membrane_potentials_of_static_input_layer():
 def test_membrane_potentials_errors():
     with pytest.raises(ValueError, match=r"'nope'.*\['hidden', 'out'\]"):
         membrane_potentials(two_layer_model(), X, "nope")
-    with pytest.raises(ValueError, match="go_backwards=True"):
-        membrane_potentials(two_layer_model(go_backwards=True), X, "hidden")
-    with pytest.raises(ValueError, match="recurrent=True"):
-        membrane_potentials(two_layer_model(recurrent=True), X, "hidden")
+    with pytest.raises(ValueError, match=r"'rates'.*\['hidden', 'out'\]"):
+        membrane_potentials(two_layer_model(), X, "rates")
+    inputs = keras.Input((12, 4), batch_size=3)
+    stateful = keras_snn.LIF(3, stateful=True, name="stateful")
+    model = keras.Model(inputs, stateful(inputs))
+    with pytest.raises(ValueError, match="layer='stateful' with stateful"):
+        membrane_potentials(model, X, "stateful")
+    initial = keras.Input((3,))
+    started = keras_snn.LIF(3, name="started")
+    model = keras.Model(
+        [inputs, initial], started(inputs, initial_state=[initial])
+    )
+    with pytest.raises(ValueError, match="initial_state"):
+        membrane_potentials(model, [X, np.zeros((3, 3))], "started")
+
+
+def test_membrane_potentials_of_go_backwards_layer():
+    model = two_layer_model(go_backwards=True)
+    membrane, spikes = membrane_potentials(model, X, "hidden")
+    # The steps in the order the layer processes them: last input first.
+    currents = X[:, ::-1] @ KERNEL_0
+    expected_spikes, after_reset = reference.lif_currents(currents, BETA, 1.0)
+    np.testing.assert_array_equal(spikes, expected_spikes)
+    np.testing.assert_allclose(
+        membrane, after_reset + expected_spikes, rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_array_equal(
+        spikes, spike_trains(model, X, layers="hidden")["hidden"]
+    )
+
+
+# A model with every kind of spiking layer, one of them recurrent, and an LI
+# readout, which is not a spiking layer.
+MIXED_RNG = np.random.default_rng(1)
+MIXED_KERNELS = {
+    "synaptic": MIXED_RNG.normal(0.3, 0.6, size=(4, 6)),
+    "adaptive": MIXED_RNG.normal(0.3, 0.6, size=(6, 5)),
+    "lif": MIXED_RNG.normal(0.3, 0.6, size=(5, 4)),
+    "readout": MIXED_RNG.normal(0.0, 0.5, size=(4, 3)),
+}
+ADAPTIVE_RECURRENT = MIXED_RNG.normal(0.0, 0.4, size=(5, 5))
+# Layer options and the reference's parameters they stand for.
+MIXED_OPTIONS = {
+    "synaptic": (
+        {"tau": 4.0, "tau_syn": 2.0, "threshold": 1.5},
+        {"beta": np.exp(-1 / 4), "alpha": np.exp(-1 / 2), "threshold": 1.5},
+    ),
+    "adaptive": (
+        {"tau": 3.0, "rho": 0.8, "adaptation_strength": 0.5},
+        {"beta": np.exp(-1 / 3), "rho": 0.8, "adaptation_strength": 0.5},
+    ),
+    "lif": ({}, {"beta": BETA}),
+    "readout": ({"tau": 3.0}, {"beta": np.exp(-1 / 3)}),
+}
+MIXED_LAYERS = {
+    "synaptic": keras_snn.SynapticLIF,
+    "adaptive": keras_snn.AdaptiveLIF,
+    "lif": keras_snn.LIF,
+    "readout": keras_snn.LI,
+}
+REFERENCE_MODELS = {
+    "synaptic": "synaptic",
+    "adaptive": "adaptive",
+    "lif": "lif",
+    "readout": "li",
+}
+
+
+@pytest.fixture(scope="module")
+def mixed_model():
+    layers = [
+        MIXED_LAYERS[name](
+            MIXED_KERNELS[name].shape[1],
+            use_bias=False,
+            recurrent=name == "adaptive",
+            name=name,
+            **MIXED_OPTIONS[name][0],
+        )
+        for name in MIXED_LAYERS
+    ]
+    model = keras.Sequential([keras.Input((12, 4)), *layers])
+    for layer in layers:
+        layer.cell.kernel.assign(MIXED_KERNELS[layer.name])
+    model.get_layer("adaptive").cell.recurrent_kernel.assign(ADAPTIVE_RECURRENT)
+    return model
+
+
+def mixed_reference(name, x):
+    """The reference's `(outputs, {state: [batch, T, units]})` of a layer
+    of the mixed model on its input `x`: the states after every step, read
+    from the reference's final states on each prefix of `x`."""
+    model = REFERENCE_MODELS[name]
+    recurrent = ADAPTIVE_RECURRENT if name == "adaptive" else None
+    params = MIXED_OPTIONS[name][1]
+    kernel = MIXED_KERNELS[name]
+    outputs, _ = reference.neuron_layer(
+        model, x, kernel, None, recurrent, **params
+    )
+    finals = [
+        reference.neuron_layer(
+            model, x[:, : t + 1], kernel, None, recurrent, **params
+        )[1]
+        for t in range(x.shape[1])
+    ]
+    states = {key: np.stack([f[key] for f in finals], 1) for key in finals[0]}
+    return outputs, states
+
+
+@pytest.fixture(scope="module")
+def mixed_expected():
+    """Each layer's reference outputs and states, fed layer to layer."""
+    expected, x = {}, X
+    for name in MIXED_LAYERS:
+        expected[name] = mixed_reference(name, x)
+        x = expected[name][0]
+    return expected
+
+
+def pre_reset(name, outputs, states):
+    # "subtract" takes the threshold off the membrane where it fires.
+    threshold = MIXED_OPTIONS[name][1].get("threshold", 1.0)
+    if name == "adaptive":
+        before = np.concatenate(
+            [np.zeros_like(states["a"][:, :1]), states["a"][:, :-1]], axis=1
+        )
+        threshold = threshold + 0.5 * before
+    return states["v"] + outputs * threshold, threshold
+
+
+def test_spike_trains_of_every_spiking_layer(mixed_model, mixed_expected):
+    trains = spike_trains(mixed_model, X)
+    assert list(trains) == ["synaptic", "adaptive", "lif"]
+    for name, train in trains.items():
+        expected = mixed_expected[name][0]
+        np.testing.assert_array_equal(train, expected)
+        assert 0.05 < expected.mean() < 0.95
+
+
+@pytest.mark.parametrize("name", ["synaptic", "adaptive"])
+def test_membrane_potentials_of_every_spiking_layer(
+    mixed_model, mixed_expected, name
+):
+    membrane, spikes = membrane_potentials(mixed_model, X, name)
+    outputs, states = mixed_expected[name]
+    expected, threshold = pre_reset(name, outputs, states)
+    np.testing.assert_array_equal(spikes, outputs)
+    np.testing.assert_allclose(membrane, expected, rtol=1e-5, atol=1e-5)
+    # No step is a near tie, where float32 and float64 could disagree.
+    assert np.min(np.abs(expected - threshold)) > 1e-3
+
+
+def test_neuron_states(mixed_model, mixed_expected):
+    outputs, states = mixed_expected["adaptive"]
+    recorded = neuron_states(mixed_model, X, "adaptive")
+    assert set(recorded) == {
+        "output",
+        "pre_reset",
+        "threshold",
+        "membrane",
+        "adaptation",
+    }
+    assert all(v.dtype == np.float32 for v in recorded.values())
+    np.testing.assert_array_equal(recorded["output"], outputs)
+    tolerance = {"rtol": 1e-5, "atol": 1e-5}
+    np.testing.assert_allclose(recorded["membrane"], states["v"], **tolerance)
+    np.testing.assert_allclose(recorded["adaptation"], states["a"], **tolerance)
+    expected, threshold = pre_reset("adaptive", outputs, states)
+    np.testing.assert_allclose(recorded["threshold"], threshold, **tolerance)
+    # The threshold of a step is the one its spikes were compared with.
+    np.testing.assert_array_equal(
+        recorded["output"], recorded["pre_reset"] > recorded["threshold"]
+    )
+    synaptic = neuron_states(mixed_model, X, "synaptic")
+    np.testing.assert_allclose(
+        synaptic["synaptic"], mixed_expected["synaptic"][1]["j"], **tolerance
+    )
+    np.testing.assert_array_equal(
+        synaptic["threshold"], np.full_like(synaptic["output"], 1.5)
+    )
+    # An LI layer has no spikes: its output is its membrane.
+    readout = neuron_states(mixed_model, X, "readout")
+    assert set(readout) == {"output", "membrane"}
+    np.testing.assert_allclose(
+        readout["output"], mixed_expected["readout"][0], **tolerance
+    )
+    np.testing.assert_array_equal(readout["output"], readout["membrane"])
+    with pytest.raises(ValueError, match=r"'readout'.*\['synaptic', "):
+        membrane_potentials(mixed_model, X, "readout")
+    with pytest.raises(ValueError, match=r"'nope'.*'lif', 'readout'\]"):
+        neuron_states(mixed_model, X, "nope")
+
+
+def test_monitor_logs_every_spiking_layer(mixed_model, mixed_expected):
+    # The callback as fit calls it (the fit tests above), without training.
+    monitor = FiringRateMonitor(X)
+    monitor.set_model(mixed_model)
+    logs = {}
+    monitor.on_epoch_end(0, logs)
+    assert list(logs) == [
+        f"{name}/{key}"
+        for name in ("synaptic", "adaptive", "lif")
+        for key in ("rate", "silent", "saturated")
+    ]
+    for name in ("synaptic", "adaptive", "lif"):
+        stats = firing_statistics(mixed_expected[name][0])
+        for key, value in stats.items():
+            assert logs[f"{name}/{key}"] == pytest.approx(value)

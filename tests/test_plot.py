@@ -215,7 +215,8 @@ def test_membrane_trace(tmp_path):
     trace, threshold, spikes = figure.axes[0].get_lines()
     np.testing.assert_array_equal(trace.get_xdata(), [0, 1, 2, 3])
     np.testing.assert_allclose(trace.get_ydata(), [0.6, 1.2, 0.8, 1.4])
-    np.testing.assert_array_equal(threshold.get_ydata(), [1.0, 1.0])
+    np.testing.assert_array_equal(threshold.get_xdata(), [0, 1, 2, 3])
+    np.testing.assert_array_equal(threshold.get_ydata(), [1.0] * 4)
     np.testing.assert_array_equal(spikes.get_xdata(), [1, 3])
     trace, _, spikes = figure.axes[1].get_lines()
     np.testing.assert_allclose(trace.get_ydata(), [2.0, 3.0, 4.0, 5.0])
@@ -231,6 +232,50 @@ def test_membrane_trace_default_neurons():
     figure = plot.membrane_trace(model, x, layer="lif", sample=1)
     assert len(figure.axes) == 4
     assert all(len(ax.get_lines()[0].get_xdata()) == 5 for ax in figure.axes)
+
+
+def test_membrane_trace_of_adaptive_layer():
+    alif = keras_snn.AdaptiveLIF(
+        3,
+        beta=1.0,
+        rho=0.5,
+        adaptation_strength=1.0,
+        use_bias=False,
+        name="alif",
+    )
+    model = keras.Sequential([keras.Input((4, 1)), alif])
+    alif.cell.kernel.assign(KNOWN_KERNEL)
+    figure = plot.membrane_trace(model, ONES, layer="alif", neurons=[2])
+    trace, threshold, spikes = figure.axes[0].get_lines()
+    # Current 2: each spike (subtracting the threshold of its step) adds 1
+    # to the adaptation, which halves every step and raises the threshold:
+    # theta = 1 + a_prev = 1, 2, 2.5, 2.75 against V_pre = 2, 3, 3, 2.5.
+    np.testing.assert_allclose(threshold.get_ydata(), [1.0, 2.0, 2.5, 2.75])
+    np.testing.assert_allclose(trace.get_ydata(), [2.0, 3.0, 3.0, 2.5])
+    np.testing.assert_array_equal(spikes.get_xdata(), [0, 1, 2])
+
+
+def test_spike_plots_of_every_spiking_layer(tmp_path):
+    model = keras.Sequential(
+        [
+            keras.Input((6, 3)),
+            keras_snn.SynapticLIF(5, tau_syn=2.0, name="synaptic"),
+            keras_snn.AdaptiveLIF(4, recurrent=True, name="adaptive"),
+            keras_snn.IF(3, name="if"),
+            keras_snn.LI(2, name="readout"),
+        ]
+    )
+    x = np.random.default_rng(3).uniform(size=(2, 6, 3)).astype(np.float32)
+    trains = spike_trains(model, x)
+    assert list(trains) == ["synaptic", "adaptive", "if"]
+    figure = plot.raster(model, x, sample=1)
+    counts = [len(ax.collections[0].get_offsets()) for ax in figure.axes]
+    assert counts == [int(t[1].sum()) for t in trains.values()]
+    figure = plot.membrane_trace(model, x, layer="if", neurons=[0])
+    (trace, threshold, _) = figure.axes[0].get_lines()
+    assert len(trace.get_ydata()) == 6
+    with pytest.raises(ValueError, match="layer='readout' of type LI"):
+        plot.membrane_trace(model, x, layer="readout")
 
 
 def test_missing_matplotlib(monkeypatch):
