@@ -108,6 +108,13 @@ class Dynamics:
         spikes (zeros of the output's shape)."""
         return ops.zeros_like(states[0])
 
+    def threshold(self, states, parameters):
+        """The threshold that a step from `states` compares the membrane
+        with (spiking models only): the `threshold` parameter, or for
+        `AdaptiveLIF` that plus `adaptation_strength` times the
+        adaptation before the step."""
+        return parameters["threshold"]
+
 
 class LI(Dynamics):
     """The leaky integrator, `V = beta * V + I`; its output is `V`."""
@@ -305,6 +312,9 @@ class AdaptiveLIF(LIF):
         )
         return spikes, [membrane, adaptation], pre
 
+    def threshold(self, states, parameters):
+        return parameters["threshold"] + self.adaptation_strength * states[1]
+
     def saved(self, states, pre_reset, learned):
         # The adaptation before the step gives the threshold of the step.
         return (
@@ -318,9 +328,7 @@ class AdaptiveLIF(LIF):
     ):
         pre, adaptation, membrane = saved
         grad_membrane, grad_adaptation = grad_states
-        threshold = parameters["threshold"] + (
-            self.adaptation_strength * adaptation
-        )
+        threshold = self.threshold([None, adaptation], parameters)
         # a = rho * a_prev + s: the spikes also feed the adaptation.
         grad_pre, grad_threshold = self.fire_backward(
             grad_output + grad_adaptation,

@@ -13,7 +13,6 @@ inference run, not a copy of it.
 import keras
 import numpy as np
 
-from keras_snn import dynamics
 from keras_snn.layers.neuron_layer import NeuronLayer
 from keras_snn.validation import check_names
 
@@ -211,27 +210,7 @@ def _record(model, x, layer, spiking):
         name: np.asarray(keras.ops.convert_to_numpy(value), np.float32)
         for name, value in neurons.record(layer_input).items()
     }
-    if neurons.cell.dynamics.spiking:
-        recorded["threshold"] = _thresholds(neurons.cell, recorded)
     return recorded
-
-
-def _thresholds(cell, recorded):
-    # The threshold that each step compares the membrane with. An adaptive
-    # neuron's rises with its adaptation before the step (zero before the
-    # first), as in `keras_snn.neurons.adaptive_step`.
-    threshold = np.asarray(
-        keras.ops.convert_to_numpy(cell.get_threshold()), np.float32
-    )
-    shape = recorded["pre_reset"].shape
-    if not isinstance(cell.dynamics, dynamics.AdaptiveLIF):
-        return np.array(np.broadcast_to(threshold, shape))
-    adaptation = recorded["adaptation"]
-    before = np.concatenate(
-        [np.zeros_like(adaptation[:, :1]), adaptation[:, :-1]], axis=1
-    )
-    strength = np.float32(cell.dynamics.adaptation_strength)
-    return threshold + strength * before
 
 
 def neuron_states(model, x, layer):

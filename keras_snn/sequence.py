@@ -218,8 +218,9 @@ def record(neuron, currents, states, parameters, recurrent_kernel=None):
         A dict of tensors `[batch, time, ..., units]`: `"output"` (the
         spikes, or the membrane of `LI`), `"pre_reset"` (spiking models:
         the membrane before the reset, the value compared with the
-        threshold) and, under each name of `neuron.state_names`, that
-        state after every step.
+        threshold), `"threshold"` (spiking models: the threshold it is
+        compared with, `Dynamics.threshold`) and, under each name of
+        `neuron.state_names`, that state after every step.
     """
     currents, states, parameters, _ = _prepare(
         neuron, currents, states, parameters
@@ -228,18 +229,19 @@ def record(neuron, currents, states, parameters, recurrent_kernel=None):
         recurrent_kernel = ops.cast(recurrent_kernel, currents.dtype)
 
     def step(carry, current):
-        output, new_states, pre, _ = _step(
+        output, new_states, pre, previous = _step(
             neuron, carry, current, parameters, recurrent_kernel
         )
         ys = (output, *new_states)
-        return _carry(new_states, output, recurrent_kernel), (
-            ys if pre is None else (*ys, pre)
-        )
+        if neuron.spiking:
+            threshold = neuron.threshold(previous, parameters)
+            ys = (*ys, pre, ops.broadcast_to(threshold, ops.shape(pre)))
+        return _carry(new_states, output, recurrent_kernel), ys
 
     _, ys = scan(step, tuple(states), currents, axis=1, autodiff=False)
     names = ("output", *neuron.state_names)
     if neuron.spiking:
-        names = (*names, "pre_reset")
+        names = (*names, "pre_reset", "threshold")
     return dict(zip(names, ys, strict=True))
 
 

@@ -259,7 +259,7 @@ def test_record_returns_every_step(model):
     recorded = {k: to_numpy(v) for k, v in layer.record(X).items()}
     outputs = to_numpy(layer(X))
     np.testing.assert_array_equal(recorded["output"], outputs)
-    names = {"output", "pre_reset", *layer.cell.state_names}
+    names = {"output", "pre_reset", "threshold", *layer.cell.state_names}
     assert set(recorded) == names
     threshold = to_numpy(layer.cell.get_threshold())
     if model == "adaptive":
@@ -268,6 +268,9 @@ def test_record_returns_every_step(model):
             [np.zeros((3, 1, 5)), recorded["adaptation"][:, :-1]], axis=1
         )
         threshold = threshold + layer.cell.adaptation_strength * before
+    np.testing.assert_allclose(
+        recorded["threshold"], np.broadcast_to(threshold, (3, 12, 5)), rtol=1e-6
+    )
     np.testing.assert_array_equal(
         outputs, (recorded["pre_reset"] > threshold).astype(np.float32)
     )

@@ -274,8 +274,9 @@ class NeuronLayer(keras.layers.RNN):
 
         Returns:
             A dict of tensors `[batch, time, ..., units]`: `"output"`,
-            `"pre_reset"` (spiking models: the membrane before the reset,
-            the value compared with the threshold) and each state of the
+            `"pre_reset"` and `"threshold"` (spiking models: the membrane
+            before the reset, and the threshold it is compared with, which
+            for `AdaptiveLIF` rises with the adaptation) and each state of the
             model under its name (`"membrane"`, `"adaptation"`,
             `"synaptic"`) after every step.
         """
