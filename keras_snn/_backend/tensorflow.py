@@ -45,14 +45,21 @@ def _while_scan(f, init, xs, reverse):
         lambda y: tf.TensorArray(y.dtype, size=steps, element_shape=y.shape),
         sample,
     )
-    shapes = tf.nest.map_structure(lambda c: c.shape, init)
+    init = tf.nest.map_structure(tf.convert_to_tensor, init)
+    shapes = [c.shape for c in tf.nest.flatten(init)]
 
     def body(i, carry, outputs):
         t = steps - 1 - i if reverse else i
         carry, y = call(carry, tuple(a.read(t) for a in arrays))
         # Broadcasting with parameters of unknown static shape can hide the
         # carry's shape; the loop needs it fixed across iterations.
-        carry = tf.nest.map_structure(tf.ensure_shape, carry, shapes)
+        carry = tf.nest.pack_sequence_as(
+            carry,
+            [
+                tf.ensure_shape(c, shape)
+                for c, shape in zip(tf.nest.flatten(carry), shapes, strict=True)
+            ],
+        )
         outputs = tf.nest.map_structure(lambda o, v: o.write(t, v), outputs, y)
         return i + 1, carry, outputs
 
