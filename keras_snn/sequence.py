@@ -282,7 +282,8 @@ def _method(method, currents, training, mask, unroll):
             method = "bptt"
     if method == "unrolled" and not static:
         raise ValueError(
-            'method="unrolled" needs a static number of timesteps. Received: '
+            'method="unrolled" (and a layer\'s unroll=True) needs a static '
+            "number of timesteps. Received: "
             f"currents.shape={tuple(currents.shape)}"
         )
     if method == "bptt" and mask is not None:
