@@ -297,7 +297,7 @@ def _step(neuron, carry, current, parameters, recurrent_kernel, spike_fn=None):
     # recurrent (or, for masked loops, always).
     previous = list(carry[: len(neuron.state_names)])
     if recurrent_kernel is not None:
-        current = current + ops.matmul(carry[-1], recurrent_kernel)
+        current = current + _backend.matmul(carry[-1], recurrent_kernel)
     output, new_states, pre = neuron.step(
         previous, current, parameters, spike_fn
     )
@@ -417,7 +417,7 @@ def _bptt(
             )
             new = tuple(grad_previous)
             if recurrent:
-                new = (*new, ops.matmul(grad_current, transposed))
+                new = (*new, _backend.matmul(grad_current, transposed))
             accumulated = carry[count + recurrent :]
             new = (
                 *new,

@@ -16,6 +16,7 @@ __all__ = [
     "heaviside",
     "inference_loop",
     "is_concrete",
+    "matmul",
     "may_write_in_place",
     "python_scan",
     "replica_sum",
@@ -89,6 +90,11 @@ def _map(function, tensors):
 
 def stack(tensors, axis=0):
     return ops.stack(tensors, axis=axis)
+
+
+def matmul(a, b):
+    """`a @ b`; the time loops call it at every step."""
+    return ops.matmul(a, b)
 
 
 def hard_spikes(x):
