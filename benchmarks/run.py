@@ -5,11 +5,14 @@ in the same run. For each config, every library is built and warmed up
 first; then each of `--repeats` rounds times the same number of training
 steps (`configs.steps_per_round`) of every library in turn, so that the
 slow spells of a shared machine fall on all of them alike. The table gives
-the median time per step and each process's peak resident memory. Peers
-that are not installed are reported as such.
+the median time per step, each process's peak resident memory, and how
+much of it came after the setup (imports, model, data): what training
+itself took. Peers that are not installed, or that have no such model,
+are reported as such.
 
     python -m benchmarks.run                      # S, P and L, all libraries
     python -m benchmarks.run --quick              # smoke test (CI)
+    python -m benchmarks.run --configs R-LIF,R-ALIF,ON4096 --threads 1
     python -m benchmarks.run --configs L,L1000 --libraries "keras_snn[jax]"
     python -m benchmarks.run --peer-python /path/to/other/venv/bin/python
     python -m benchmarks.run --threads 1          # same thread cap for all
@@ -33,6 +36,10 @@ from benchmarks import workers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PEERS = ("snntorch", "spikingjelly", "spyx")
+MIN_WARMUP_STEPS = 3
+# The smoke run checks that every library trains, not how fast: two steps
+# per round, one thread each.
+QUICK_STEPS_PER_ROUND = 2
 
 
 def worker_main(library, config, warmup):
@@ -49,6 +56,12 @@ def worker_main(library, config, warmup):
     except ImportError as error:
         _reply({"status": "not installed", "error": str(error)})
         return
+    except workers.NotAvailableError as error:
+        _reply({"status": "not available", "error": str(error)})
+        return
+    # The high-water mark of the process before its first training step:
+    # imports, model, optimizer and input data.
+    setup_kb = _max_rss_kb()
     # Every library runs the same number of steps per round.
     steps = configs.steps_per_round(config)
     calls = max(1, steps // steps_per_call)
@@ -59,6 +72,12 @@ def worker_main(library, config, warmup):
 
     for _ in range(warmup):
         run_round()
+    # At least MIN_WARMUP_STEPS steps: Spyx's nnx.jit traces its training
+    # step again on each of the first three calls (as the dtypes of its
+    # state settle), which a warm-up round of one step (config ON) would
+    # leave to the timed rounds.
+    for _ in range(MIN_WARMUP_STEPS - warmup * calls * steps_per_call):
+        run()
     _reply({"status": "ready"})
     for line in sys.stdin:
         if line.strip() != "round":
@@ -67,8 +86,17 @@ def worker_main(library, config, warmup):
         run_round()
         ms = 1000 * (time.perf_counter() - start) / (calls * steps_per_call)
         _reply({"ms": ms})
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    _reply({"status": "ok", "peak_rss_mb": peak_kb / 1024})
+    _reply(
+        {
+            "status": "ok",
+            "peak_rss_mb": _max_rss_kb() / 1024,
+            "setup_rss_mb": setup_kb / 1024,
+        }
+    )
+
+
+def _max_rss_kb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _reply(message):
@@ -97,6 +125,7 @@ class Worker:
             config,
             "--warmup",
             str(args.warmup),
+            *(["--quick"] if args.quick else []),
         ]
         self.stderr = tempfile.TemporaryFile(mode="w+")
         self.process = subprocess.Popen(
@@ -166,6 +195,7 @@ def run_config(config, libraries, args):
                 "ms_per_step": statistics.median(worker.times),
                 "ms_per_step_min": min(worker.times),
                 "peak_rss_mb": reply["peak_rss_mb"],
+                "setup_rss_mb": reply["setup_rss_mb"],
             }
         results[library] = reply
         worker.close()
@@ -196,7 +226,7 @@ def format_table(results, config_names, libraries):
         lines.append(f"\n{configs.describe(config)}")
         lines.append(
             f"{'library':24s} {'ms/step':>9s} {'vs floor':>9s} "
-            f"{'vs snntorch':>12s} {'peak MB':>9s}"
+            f"{'vs snntorch':>12s} {'peak MB':>9s} {'+train MB':>9s}"
         )
         row = results[config]
         floor = row.get("jax floor", {}).get("ms_per_step")
@@ -211,7 +241,8 @@ def format_table(results, config_names, libraries):
             vs_snn = f"{snntorch / ms:.2f}x faster" if snntorch else "-"
             lines.append(
                 f"{library:24s} {ms:9.2f} {vs_floor:>9s} {vs_snn:>12s} "
-                f"{result['peak_rss_mb']:9.0f}"
+                f"{result['peak_rss_mb']:9.0f} "
+                f"{result['peak_rss_mb'] - result['setup_rss_mb']:9.0f}"
             )
     return "\n".join(lines)
 
@@ -226,7 +257,11 @@ def main(argv=None):
     )
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=15)
-    parser.add_argument("--quick", action="store_true", help="CI smoke run")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="CI smoke run: one round of 2 steps, one thread",
+    )
     parser.add_argument("--json", default=None, help="write results here")
     parser.add_argument("--peer-python", default=sys.executable)
     parser.add_argument(
@@ -238,10 +273,14 @@ def main(argv=None):
     parser.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
+        if args.quick:
+            configs.round_steps_cap = QUICK_STEPS_PER_ROUND
         worker_main(args.worker, args.configs, args.warmup)
         return 0
     if args.quick:
         args.warmup, args.repeats = 1, 1
+        if args.threads is None:
+            args.threads = 1
     config_names = args.configs.split(",")
     libraries = args.libraries.split(",")
     for name in config_names + libraries:
