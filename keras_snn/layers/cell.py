@@ -73,10 +73,9 @@ class NeuronCell(keras.layers.Layer):
     @property
     def dynamics(self):
         """The neuron model of the cell, a `keras_snn.dynamics.Dynamics`
-        made from its options by `make_dynamics` (once)."""
-        if self._dynamics is None:
-            self._dynamics = self.make_dynamics()
-        return self._dynamics
+        made from its current options by `make_dynamics` (at each
+        access, so that it follows options set after construction)."""
+        return self.make_dynamics()
 
     def make_dynamics(self):
         """Returns the cell's `keras_snn.dynamics.Dynamics`."""
@@ -132,7 +131,6 @@ class NeuronCell(keras.layers.Layer):
         self.state_shape = None
         # (decay name, time constant name) of each decay option.
         self._decays = ()
-        self._dynamics = None
 
     @property
     def num_states(self):
