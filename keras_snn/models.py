@@ -164,6 +164,7 @@ def build_sequence(
     recurrent=True,
     encoder_size=64,
     tau=2.0,
+    trainable_beta=True,
     surrogate=None,
     readout="membrane",
     name="snn_sequence",
@@ -181,14 +182,15 @@ def build_sequence(
     The defaults are the ones measured to learn MNIST-1D (see the
     concepts page and `examples/train_mnist1d.py`): a 64-unit encoder, two
     recurrent layers of 128 LIF neurons with `tau=2` and the recurrent
-    layers' default surrogate, whose derivative peaks at 1.
+    layers' default surrogate, whose derivative peaks at 1, and a decay
+    learned per neuron in every layer.
 
     Args:
         input_size: int. Number of features per step. Required.
         output_size: int. Number of classes. Required.
         hidden_sizes: list of int. Sizes of the spiking layers. Defaults
-            to `[128, 128]` (on MNIST-1D, one layer of 128 reaches about
-            92.5 % test accuracy, two 94 to 96 %).
+            to `[128, 128]` (on MNIST-1D with fixed decays, one layer of
+            128 reaches about 92.5 % test accuracy, two 94 to 96 %).
         num_timesteps: int or None. Length of the sequences, or None (the
             default) for any length. Export needs a known length.
         neuron: str. The spiking neuron model: `"lif"` (`LIF`, the
@@ -199,10 +201,18 @@ def build_sequence(
         encoder_size: int or None. Units of a linear `Dense` layer applied
             at every step before the first spiking layer (64 by default),
             or None for none. With few input features it matters: on
-            MNIST-1D (one feature per step) the default network reaches
-            about 77 % test accuracy without it.
+            MNIST-1D (one feature per step) one recurrent layer of 128
+            with fixed decays reaches about 77 % test accuracy without
+            it, 92.5 % with it.
         tau: float. Membrane time constant of every layer, readout
             included, in timesteps. Defaults to 2.
+        trainable_beta: bool. Learn one membrane decay per neuron in every
+            layer, readout included, starting from `exp(-1 / tau)`
+            (`trainable_beta` of the layers); False keeps them at
+            `exp(-1 / tau)`. Defaults to True: on MNIST-1D the default
+            network reaches 96.1 % test accuracy on average with it (94.5
+            to 97.0 %, nine runs on four generations), 95.2 % with fixed
+            decays (93.9 to 96.0 %, four runs).
         surrogate: str, dict, `Surrogate` or None. Spike function of the
             spiking layers; None (the default) takes the layers' default,
             which depends on `recurrent` (see `LIFCell`).
@@ -236,13 +246,14 @@ def build_sequence(
         num_timesteps = check_positive_int("num_timesteps", num_timesteps)
     check_choice("neuron", neuron, tuple(NEURONS))
     recurrent = check_bool("recurrent", recurrent)
+    trainable_beta = check_bool("trainable_beta", trainable_beta)
     if encoder_size is not None:
         encoder_size = check_positive_int("encoder_size", encoder_size)
     check_choice("readout", readout, SEQUENCE_READOUTS)
     if not isinstance(name, str):
         raise TypeError(f"name must be a string. Received: name={name!r}")
     neuron_class = NEURONS[neuron]
-    options = {"tau": tau}
+    options = {"tau": tau, "trainable_beta": trainable_beta}
     if surrogate is not None:
         options["surrogate"] = surrogate
     inputs = keras.Input(shape=(num_timesteps, input_size), name="inputs")
@@ -258,7 +269,13 @@ def build_sequence(
         outputs = RateDecoding(name="rates", dtype="float32")(x)
     else:
         last = readout == "last"
-        x = LI(output_size, tau=tau, return_sequences=not last, name="li")(x)
+        x = LI(
+            output_size,
+            tau=tau,
+            trainable_beta=trainable_beta,
+            return_sequences=not last,
+            name="li",
+        )(x)
         if last:
             outputs = keras.layers.Identity(name="logits", dtype="float32")(x)
         else:

@@ -490,8 +490,10 @@ def test_build_sequence_defaults_and_structure():
     for hidden in (model.get_layer("lif_0"), model.get_layer("lif_1")):
         assert isinstance(hidden, keras_snn.LIF) and hidden.units == 128
         assert hidden.recurrent and hidden.tau == 2.0
+        assert hidden.trainable_beta
         assert hidden.surrogate == keras_snn.surrogates.default(True)
     assert model.get_layer("li").tau == 2.0
+    assert model.get_layer("li").trainable_beta
     encoder = model.get_layer("encoder")
     assert isinstance(encoder, keras.layers.Dense) and encoder.units == 64
     assert encoder.activation is keras.activations.linear
@@ -505,15 +507,31 @@ def test_build_sequence_defaults_and_structure():
     assert logits.shape == (2, 10)
 
 
-@pytest.mark.parametrize("recurrent", [False, True])
-def test_build_sequence_matches_numpy_reference(recurrent, tmp_path):
-    model = small_sequence_model(recurrent=recurrent, encoder_size=4, tau=3.0)
+@pytest.mark.parametrize(
+    "recurrent, trainable_beta", [(False, False), (True, True)]
+)
+def test_build_sequence_matches_numpy_reference(
+    recurrent, trainable_beta, tmp_path
+):
+    model = small_sequence_model(
+        recurrent=recurrent,
+        encoder_size=4,
+        tau=3.0,
+        trainable_beta=trainable_beta,
+    )
     weights = assign_weights(model)
     w = {
         path.split("/")[0] + "/" + path.split("/")[-1]: v
         for path, v in weights.items()
     }
-    beta = np.exp(-1 / 3.0)
+
+    def beta(layer):
+        # A trainable decay is sigmoid(beta_logit), one per neuron.
+        if not trainable_beta:
+            assert f"{layer}/beta_logit" not in w
+            return np.exp(-1 / 3.0)
+        return 1 / (1 + np.exp(-w[f"{layer}/beta_logit"].astype("float64")))
+
     current = SEQ @ w["encoder/kernel"] + w["encoder/bias"]
     spikes, _ = reference.neuron_layer(
         "lif",
@@ -521,10 +539,10 @@ def test_build_sequence_matches_numpy_reference(recurrent, tmp_path):
         w["lif_0/kernel"],
         w["lif_0/bias"],
         w["lif_0/recurrent_kernel"] if recurrent else None,
-        beta=beta,
+        beta=beta("lif_0"),
     )
     membrane, _ = reference.neuron_layer(
-        "li", spikes, w["li/kernel"], w["li/bias"], beta=beta
+        "li", spikes, w["li/kernel"], w["li/bias"], beta=beta("li")
     )
     assert 0.05 < spikes.mean() < 0.95
     np.testing.assert_allclose(
@@ -629,6 +647,7 @@ def test_build_sequence_trains():
         ({"recurrent": 1}, TypeError, "recurrent=1"),
         ({"encoder_size": -4}, ValueError, "encoder_size=-4"),
         ({"tau": 0.0}, ValueError, "tau=0.0"),
+        ({"trainable_beta": 1}, TypeError, "trainable_beta=1"),
         ({"surrogate": "magic"}, ValueError, "surrogate='magic'"),
         ({"readout": "spikes"}, ValueError, "readout='spikes'"),
         ({"name": 3}, TypeError, "name=3"),
