@@ -50,7 +50,7 @@ class Dynamics:
         ops."""
         return (type(self).__name__,)
 
-    def step(self, states, current, parameters, spike_fn=None):
+    def step(self, states, current, parameters, differentiable=True):
         """One timestep.
 
         Args:
@@ -60,7 +60,12 @@ class Dynamics:
                 the step, recurrent part included.
             parameters: dict of the step parameters, floats or tensors
                 broadcastable to the states.
-            spike_fn: the spike function; defaults to the surrogate.
+            differentiable: bool. Whether autodiff will differentiate
+                the step (the default): then the spike is the surrogate,
+                and the reset detached if so configured. With False (the
+                forward loop of the hand-written backward pass), the plain
+                `keras_snn.surrogates.heaviside`, with nothing detached:
+                the same values, with fewer ops.
 
         Returns:
             A tuple `(output, new_states, pre_reset)`: `pre_reset` is the
@@ -122,7 +127,7 @@ class LI(Dynamics):
     parameter_names = ("beta",)
     spiking = False
 
-    def step(self, states, current, parameters, spike_fn=None):
+    def step(self, states, current, parameters, differentiable=True):
         membrane = li_step(states[0], current, parameters["beta"])
         return membrane, [membrane], None
 
@@ -155,6 +160,12 @@ class LIF(Dynamics):
         self.surrogate = surrogates.get(surrogate)
         self.detach_reset = check_bool("detach_reset", detach_reset)
 
+    def _fire(self, differentiable):
+        # The spike function and detach_reset of a step.
+        if differentiable:
+            return self.surrogate, self.detach_reset
+        return surrogates.heaviside, False
+
     def key(self):
         return (
             type(self).__name__,
@@ -163,15 +174,14 @@ class LIF(Dynamics):
             self.detach_reset,
         )
 
-    def step(self, states, current, parameters, spike_fn=None):
+    def step(self, states, current, parameters, differentiable=True):
         pre, membrane, spikes = lif_step(
             states[0],
             current,
             parameters["beta"],
             parameters["threshold"],
             self.reset,
-            spike_fn or self.surrogate,
-            self.detach_reset,
+            *self._fire(differentiable),
         )
         return spikes, [membrane], pre
 
@@ -233,7 +243,7 @@ class SynapticLIF(LIF):
     state_names = ("synaptic", "membrane")
     parameter_names = ("alpha", "beta", "threshold")
 
-    def step(self, states, current, parameters, spike_fn=None):
+    def step(self, states, current, parameters, differentiable=True):
         synaptic, pre, membrane, spikes = synaptic_step(
             states[0],
             states[1],
@@ -242,8 +252,7 @@ class SynapticLIF(LIF):
             parameters["beta"],
             parameters["threshold"],
             self.reset,
-            spike_fn or self.surrogate,
-            self.detach_reset,
+            *self._fire(differentiable),
         )
         return spikes, [synaptic, membrane], pre
 
@@ -297,7 +306,7 @@ class AdaptiveLIF(LIF):
     def key(self):
         return (*super().key(), self.adaptation_strength)
 
-    def step(self, states, current, parameters, spike_fn=None):
+    def step(self, states, current, parameters, differentiable=True):
         pre, membrane, adaptation, spikes = adaptive_step(
             states[0],
             states[1],
@@ -307,8 +316,7 @@ class AdaptiveLIF(LIF):
             parameters["threshold"],
             self.adaptation_strength,
             self.reset,
-            spike_fn or self.surrogate,
-            self.detach_reset,
+            *self._fire(differentiable),
         )
         return spikes, [membrane, adaptation], pre
 

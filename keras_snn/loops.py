@@ -46,7 +46,7 @@ def scan(f, init, xs, reverse=False, unroll=False, axis=0, autodiff=True):
         `xs` (also when `reverse=True`).
     """
     if unroll:
-        return python_scan(f, init, xs, reverse, axis)
+        return python_scan(f, init, xs, reverse, axis, _backend.stack)
     return _backend.scan(f, init, xs, reverse, axis, autodiff)
 
 

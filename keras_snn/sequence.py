@@ -230,7 +230,7 @@ def record(neuron, currents, states, parameters, recurrent_kernel=None):
 
     def step(carry, current):
         output, new_states, pre, previous = _step(
-            neuron, carry, current, parameters, recurrent_kernel
+            neuron, carry, current, parameters, recurrent_kernel, False
         )
         ys = (output, *new_states)
         if neuron.spiking:
@@ -291,7 +291,9 @@ def _method(method, currents, training, mask, unroll):
     return method
 
 
-def _step(neuron, carry, current, parameters, recurrent_kernel, spike_fn=None):
+def _step(
+    neuron, carry, current, parameters, recurrent_kernel, differentiable=True
+):
     # One step of the runner: the recurrent product, then the model's step.
     # The carry holds the model's states, then the previous output when
     # recurrent (or, for masked loops, always).
@@ -299,7 +301,7 @@ def _step(neuron, carry, current, parameters, recurrent_kernel, spike_fn=None):
     if recurrent_kernel is not None:
         current = current + _backend.matmul(carry[-1], recurrent_kernel)
     output, new_states, pre = neuron.step(
-        previous, current, parameters, spike_fn
+        previous, current, parameters, differentiable
     )
     return output, new_states, pre, previous
 
@@ -380,7 +382,7 @@ def _bptt(
 
         def forward_step(carry, current):
             output, new_states, pre, previous = _step(
-                neuron, carry, current, values, kernel, surrogates.heaviside
+                neuron, carry, current, values, kernel, differentiable=False
             )
             saved = neuron.saved(previous, pre, learned)
             layout[:] = [tensor is not None for tensor in saved]

@@ -47,8 +47,12 @@ def scan(f, init, xs, reverse=False, axis=0, autodiff=True):
     return carry, ys
 
 
-def python_scan(f, init, xs, reverse=False, axis=0):
-    """`scan` as a Python loop: unrolled where traced, eager otherwise."""
+def python_scan(f, init, xs, reverse=False, axis=0, stack_fn=None):
+    """`scan` as a Python loop: unrolled where traced, eager otherwise.
+
+    `stack_fn(tensors, axis)` stacks the outputs; defaults to `stack`.
+    """
+    stack_fn = stack_fn or stack
     flat = xs if isinstance(xs, tuple) else (xs,)
     # One unstack per input rather than an indexing op per step.
     slices = [ops.unstack(x, axis=axis) for x in flat]
@@ -63,8 +67,8 @@ def python_scan(f, init, xs, reverse=False, axis=0):
     if not ys:
         return carry, _empty_outputs(f, init, flat, xs, axis)
     if isinstance(ys[0], tuple):
-        return carry, tuple(stack(y, axis) for y in zip(*ys, strict=True))
-    return carry, stack(ys, axis)
+        return carry, tuple(stack_fn(y, axis) for y in zip(*ys, strict=True))
+    return carry, stack_fn(ys, axis)
 
 
 def _empty_outputs(f, init, flat, xs, axis):

@@ -11,7 +11,7 @@ def scan(f, init, xs, reverse=False, axis=0, autodiff=True):
     # keras.ops.scan's bookkeeping costs more than the elementwise steps
     # it runs; PyTorch runs a Python loop eagerly anyway.
     del autodiff
-    return python_scan(f, init, xs, reverse, axis)
+    return python_scan(f, init, xs, reverse, axis, stack)
 
 
 def stack(tensors, axis=0):
