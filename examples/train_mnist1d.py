@@ -17,9 +17,10 @@ batch 32) on the cross-entropy of the logits.
 
 Measured on JAX: 96.1 % test accuracy on the published generation (96.3 %
 with `--seed 1`), and 94.5 % to 97.0 % (96.1 % on average over nine runs)
-on four generations, in 230 to 275 s of CPU time; TensorFlow 96.9 %
-(480 s), PyTorch 95.8 % (526 s). With fixed decays (`trainable_beta=False`) the network averages
-95.2 % (93.9 % on the published generation).
+on four generations, in 230 to 275 s of CPU time (188 s since every
+neuron layer runs through the sequence runner); TensorFlow 96.9 % (480 s),
+PyTorch 95.8 % (526 s). With fixed decays (`trainable_beta=False`) the
+network averages 95.2 % (93.9 % on the published generation).
 `docs/training.md` has the measurements, with a Keras GRU (98 %) and an
 MLP (66 %) as references.
 

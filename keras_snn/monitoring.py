@@ -232,19 +232,18 @@ def neuron_states(model, x, layer):
             or not, with `stateful=False`).
 
     Returns:
-        A dict of NumPy float32 arrays `[batch, time, ..., units]`:
-
-        - `"output"`: the layer's output at every step (spikes, or the
-          membrane of `LI`), whatever its `return_sequences`;
-        - each state of the neuron model after the step, under its name:
-          `"membrane"` (after the reset) for every model, `"synaptic"`
-          for `SynapticLIF`, `"adaptation"` for `AdaptiveLIF`;
-        - for spiking layers, `"pre_reset"`, the membrane before the
-          reset, and `"threshold"`, the threshold it is compared with: a
-          neuron fires at step `t` exactly where `pre_reset[t] >
-          threshold[t]`. The threshold is the layer's, plus, for
-          `AdaptiveLIF`, `adaptation_strength` times the adaptation
-          before the step (`theta` in `AdaptiveLIFCell`).
+        A dict of NumPy float32 arrays `[batch, time, ..., units]`.
+            `"output"`: the layer's output at every step (spikes, or the
+            membrane of `LI`), whatever its `return_sequences`. Each
+            state of the neuron model after the step, under its name:
+            `"membrane"` (after the reset) for every model, `"synaptic"`
+            for `SynapticLIF`, `"adaptation"` for `AdaptiveLIF`. For
+            spiking layers, `"pre_reset"`, the membrane before the reset,
+            and `"threshold"`, the threshold it is compared with: a
+            neuron fires at step `t` exactly where `pre_reset[t] >
+            threshold[t]`. The threshold is the layer's, plus, for
+            `AdaptiveLIF`, `adaptation_strength` times the adaptation
+            before the step (`theta` in `AdaptiveLIFCell`).
 
     Raises:
         ValueError: if `layer` is not a neuron layer of the model, is
