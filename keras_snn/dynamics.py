@@ -46,9 +46,10 @@ class Dynamics:
     spiking = True
 
     def key(self):
-        """A hashable description of the options, for caches of compiled
-        ops."""
-        return (type(self).__name__,)
+        """A hashable description of the model and its options, for caches
+        of compiled ops. A subclass with options of its own must add them.
+        """
+        return (type(self),)
 
     def step(self, states, current, parameters, differentiable=True):
         """One timestep.
@@ -168,7 +169,7 @@ class LIF(Dynamics):
 
     def key(self):
         return (
-            type(self).__name__,
+            type(self),
             self.reset,
             self.surrogate,
             self.detach_reset,

@@ -475,9 +475,17 @@ def _bptt(
 
 
 def _sum_to_shape(grad, like):
-    # Gradients of broadcast parameters (a scalar, or one per neuron) are
-    # the sums over the axes they were broadcast along.
+    # Gradients of broadcast parameters (a scalar, one per neuron, or any
+    # shape that broadcasts to the states) are the sums over the axes they
+    # were broadcast along: the extra leading axes, and those of size 1.
     extra = len(grad.shape) - len(like.shape)
     if extra > 0:
         grad = ops.sum(grad, axis=tuple(range(extra)))
+    ones = tuple(
+        axis
+        for axis, size in enumerate(like.shape)
+        if size == 1 and grad.shape[axis] != 1
+    )
+    if ones:
+        grad = ops.sum(grad, axis=ones, keepdims=True)
     return ops.reshape(grad, ops.shape(like))

@@ -63,6 +63,7 @@ class _Function(torch.autograd.Function):
         return tuple(outputs)
 
     @staticmethod
+    @torch.autograd.function.once_differentiable
     def backward(ctx, *output_grads):
         grads = ctx.backward(output_grads, ctx.saved_tensors)
         return (None, None, *grads)

@@ -265,7 +265,7 @@ class NeuronLayer(keras.layers.RNN):
         at every step.
 
         A forward pass of the layer's neurons from their initial (zero)
-        states, in the layer's compute dtype, through
+        states, through
         `keras_snn.sequence.record`. Masks are not applied.
 
         Args:
@@ -284,7 +284,10 @@ class NeuronLayer(keras.layers.RNN):
         inputs = ops.convert_to_tensor(inputs, dtype=self.compute_dtype)
         if self._static_input:
             inputs = ops.expand_dims(inputs, 1)
-        currents = cell.input_current(inputs)
+        # Outside the layer's call there is no autocast scope: under mixed
+        # precision the projection runs at the variables' dtype, and the
+        # rest at the compute dtype, like the call.
+        currents = ops.cast(cell.input_current(inputs), self.compute_dtype)
         if self._static_input:
             currents = ops.repeat(currents, self.num_timesteps, axis=1)
         if self.go_backwards:
