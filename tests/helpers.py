@@ -6,11 +6,23 @@ import os
 import keras
 import numpy as np
 
+import keras_snn
+
 # Cross-backend checks run in a subprocess of one other backend each: every
 # backend's run saves for the next backend in this cycle and loads what the
 # previous one saved, so the three runs cover all six ordered pairs with two
 # subprocesses each (a subprocess costs a backend's start-up, 10-20 s).
 BACKEND_CYCLE = ("tensorflow", "jax", "torch")
+
+
+# The neuron layers, by the names tests/reference.py gives their models.
+NEURON_LAYERS = {
+    "li": keras_snn.LI,
+    "lif": keras_snn.LIF,
+    "if": keras_snn.IF,
+    "synaptic": keras_snn.SynapticLIF,
+    "adaptive": keras_snn.AdaptiveLIF,
+}
 
 
 def next_backend():

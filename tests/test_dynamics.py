@@ -12,6 +12,7 @@ import keras_snn
 from keras_snn import dynamics
 from keras_snn import sequence
 from tests import reference
+from tests.helpers import NEURON_LAYERS
 from tests.helpers import gradients
 from tests.helpers import to_numpy
 
@@ -22,13 +23,7 @@ KERNEL = RNG.normal(0.3, 0.6, size=(6, 5)).astype(np.float32)
 BIAS = RNG.normal(0.0, 0.2, size=(5,)).astype(np.float32)
 RECURRENT = RNG.normal(0.0, 0.4, size=(5, 5)).astype(np.float32)
 
-LAYERS = {
-    "li": keras_snn.LI,
-    "lif": keras_snn.LIF,
-    "if": keras_snn.IF,
-    "synaptic": keras_snn.SynapticLIF,
-    "adaptive": keras_snn.AdaptiveLIF,
-}
+LAYERS = NEURON_LAYERS
 # Layer options (every parameter learned), and the names of the learned
 # parameters with the weights that hold them.
 OPTIONS = {

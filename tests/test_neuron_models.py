@@ -9,6 +9,7 @@ import pytest
 
 import keras_snn
 from tests import reference
+from tests.helpers import NEURON_LAYERS
 from tests.helpers import assert_config_round_trip
 from tests.helpers import assert_saved_model_round_trip
 from tests.helpers import gradients
@@ -23,13 +24,7 @@ RECURRENT = RNG.normal(0.0, 0.4, size=(5, 5)).astype(np.float32)
 # a smaller recurrent kernel keeps it from growing without bound.
 RECURRENT_LI = RECURRENT * 0.2
 
-LAYERS = {
-    "li": keras_snn.LI,
-    "lif": keras_snn.LIF,
-    "if": keras_snn.IF,
-    "synaptic": keras_snn.SynapticLIF,
-    "adaptive": keras_snn.AdaptiveLIF,
-}
+LAYERS = NEURON_LAYERS
 # Layer options and the reference's parameters they stand for.
 OPTIONS = {
     "li": ({"tau": 3.0}, {"beta": math.exp(-1 / 3)}),
