@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_snn._export import keras_snn_export
-from keras_snn.validation import check_number
+from keras_snn.validation import check_finite_number
 
 
 @keras_snn_export
@@ -15,10 +15,14 @@ class MinValue(keras.constraints.Constraint):
 
     Args:
         min_value: float. The smallest value a weight may take.
+
+    Raises:
+        TypeError: if `min_value` is not a number.
+        ValueError: if `min_value` is not finite.
     """
 
     def __init__(self, min_value=1e-3):
-        self.min_value = check_number("min_value", min_value)
+        self.min_value = check_finite_number("min_value", min_value)
 
     def __call__(self, w):
         return ops.maximum(w, ops.cast(self.min_value, w.dtype))
@@ -36,11 +40,16 @@ class Between(keras.constraints.Constraint):
     Args:
         min_value: float. The smallest value a weight may take.
         max_value: float. The largest value a weight may take.
+
+    Raises:
+        TypeError: if a bound is not a number.
+        ValueError: if a bound is not finite, or `max_value` is below
+            `min_value`.
     """
 
     def __init__(self, min_value, max_value):
-        self.min_value = check_number("min_value", min_value)
-        self.max_value = check_number("max_value", max_value)
+        self.min_value = check_finite_number("min_value", min_value)
+        self.max_value = check_finite_number("max_value", max_value)
         if self.max_value < self.min_value:
             raise ValueError(
                 "max_value must be at least min_value. Received: "

@@ -97,7 +97,8 @@ def lif_sequence(
         ValueError: for a `beta` outside (0, 1], a `threshold` that is not
             finite and above 0 (tensors are checked where their values
             are known, as in `keras_snn.lif_neuron`), an unknown `reset`,
-            `method` or `surrogate`, or `currents` without a time axis.
+            `method` or `surrogate`, or `currents` without a time axis or
+            with zero timesteps.
     """
     check_choice("reset", reset, RESETS)
     check_bool("detach_reset", detach_reset)
@@ -106,9 +107,10 @@ def lif_sequence(
     threshold = check_positive_values("threshold", threshold)
     surrogate = surrogates.get(surrogate)
     currents = ops.convert_to_tensor(currents)
-    if len(currents.shape) < 3:
+    if len(currents.shape) < 3 or currents.shape[1] == 0:
         raise ValueError(
-            "currents must have shape [batch, time, units]. Received: "
+            "currents must have shape [batch, time, units] with at least "
+            "one timestep. Received: "
             f"currents.shape={tuple(currents.shape)}"
         )
     neuron = dynamics.LIF(

@@ -141,8 +141,19 @@ def register_surrogate(name):
 
     Returns:
         The decorator.
+
+    Raises:
+        TypeError: if `name` is not a string, or (from the decorator) if
+            the decorated object is not a `Surrogate` subclass.
+        ValueError: if `name` is empty, or (from the decorator) already
+            names another class.
     """
-    if not isinstance(name, str) or not name:
+    if not isinstance(name, str):
+        raise TypeError(
+            f"name must be a string. Received: name={name!r} of type "
+            f"{type(name).__name__}"
+        )
+    if not name:
         raise ValueError(
             f"name must be a non-empty string. Received: name={name!r}"
         )

@@ -16,6 +16,7 @@ from keras_snn import nir as snn_nir
 from keras_snn import plot
 from keras_snn import regularizers
 from keras_snn import surrogates
+from keras_snn.constraints import Between
 from keras_snn.constraints import MinValue
 from keras_snn.datasets import load_mnist
 
@@ -447,6 +448,42 @@ BAD_ARGUMENTS = [
         "flatten='no'",
     ),
     ("constraints", lambda: MinValue("0"), TypeError, "min_value='0'"),
+    (
+        "constraints",
+        lambda: MinValue(float("nan")),
+        ValueError,
+        "min_value=nan",
+    ),
+    (
+        "constraints",
+        lambda: Between(0.0, float("inf")),
+        ValueError,
+        "max_value=inf",
+    ),
+    (
+        "surrogates",
+        lambda: surrogates.register_surrogate(3),
+        TypeError,
+        "name=3",
+    ),
+    (
+        "lif_sequence",
+        lambda: lif_sequence(currents=CURRENTS[:, :0]),
+        ValueError,
+        "currents.shape=(1, 0, 2)",
+    ),
+    (
+        "layers",
+        lambda: keras_snn.LIF(2)(CURRENTS[:, :0]),
+        ValueError,
+        "sequences.shape=(1, 0, 2)",
+    ),
+    (
+        "layers",
+        lambda: keras_snn.AdaptiveLIF(2, recurrent=True)(CURRENTS[:, :0]),
+        ValueError,
+        "sequences.shape=(1, 0, 2)",
+    ),
 ]
 
 

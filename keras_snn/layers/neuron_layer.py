@@ -166,6 +166,12 @@ class NeuronLayer(keras.layers.RNN):
             # A single step holds the constant input; inner_loop presents it
             # num_timesteps times.
             sequences = ops.expand_dims(sequences, 1)
+        elif sequences.shape[1] == 0:
+            raise ValueError(
+                f"{type(self).__name__} needs sequences with at least one "
+                "timestep. Received: "
+                f"sequences.shape={tuple(sequences.shape)}"
+            )
         return super().call(
             sequences, initial_state=initial_state, mask=mask, training=training
         )
