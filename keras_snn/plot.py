@@ -54,8 +54,15 @@ def _finish(figure, path):
     return figure
 
 
+def _neurons_last(array):
+    # [batch, time, ...features] -> [batch, time, neurons]: the feature
+    # axes of a convolutional layer ([height, width, channels]) flattened
+    # in C order, so that neuron k is the k-th entry of one step's output.
+    return array.reshape(array.shape[:2] + (-1,))
+
+
 def _spike_trains(source, x, layers):
-    """`{name: [batch, time, units] array}` from a dict or a model."""
+    """`{name: [batch, time, neurons] array}` from a dict or a model."""
     if isinstance(source, dict):
         if x is not None:
             raise ValueError(
@@ -80,19 +87,21 @@ def _spike_trains(source, x, layers):
                     f"layers: {list(source)}. Received: layers={layers!r}"
                 )
             train = np.asarray(source[name])
-            if train.ndim != 3:
+            if train.ndim < 3:
                 raise ValueError(
-                    "Spike trains must have shape [batch, time, units]. "
+                    "Spike trains must have shape [batch, time, units] "
+                    "(or [batch, time, ...features]). "
                     f"Received: {name!r} of shape {train.shape}"
                 )
-            trains[name] = train
+            trains[name] = _neurons_last(train)
         return trains
     if x is None:
         raise ValueError(
             "Pass spike trains (a dict) or a model and a batch of inputs "
             "x. Received: a model and x=None"
         )
-    return monitoring.spike_trains(source, x, layers)
+    trains = monitoring.spike_trains(source, x, layers)
+    return {name: _neurons_last(train) for name, train in trains.items()}
 
 
 def raster(
@@ -117,7 +126,10 @@ def raster(
     Args:
         source: a dict `{layer name: spike train [batch, time, units]}`
             (from `keras_snn.monitoring.spike_trains`), or a functional or
-            Sequential `keras.Model`.
+            Sequential `keras.Model`. Trains with several feature axes
+            (`[batch, time, height, width, channels]` of a convolutional
+            layer) are drawn with their neurons numbered in C order, as
+            `reshape(-1)` of one step numbers them.
         x: one batch of model inputs; required with a model, not allowed
             with a dict.
         layers: None (every layer of `source`, or every top-level spiking
@@ -233,7 +245,8 @@ def rate_histogram(source, x=None, *, layers=None, bins=20, path=None):
 
     Args:
         source: a dict `{layer name: spike train [batch, time, units]}`
-            or a functional or Sequential `keras.Model`.
+            (or `[batch, time, ...features]`, whose feature axes count as
+            neurons) or a functional or Sequential `keras.Model`.
         x: one batch of model inputs; required with a model, not allowed
             with a dict.
         layers: None (every layer of `source`, or every top-level spiking
@@ -289,7 +302,10 @@ def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
             (`LIF`, `IF`, `SynapticLIF` or `AdaptiveLIF`, recurrent or
             not).
         neurons: None (the default: the first 4 neurons, or fewer if the
-            layer is smaller) or a list of neuron indices.
+            layer is smaller) or a list of neuron indices. A layer with
+            several feature axes (a convolutional layer's `[height, width,
+            channels]`) numbers its neurons in C order, as
+            `reshape(-1)` of one step's output does.
         sample: int. Index of the sample in the batch. Defaults to 0.
         path: str or None. Where to save the figure as a PNG.
 
@@ -309,7 +325,10 @@ def membrane_trace(model, x, *, layer, neurons=None, sample=0, path=None):
             f"compared with a threshold. Received: layer={layer!r} of type "
             f"{type(chosen).__name__}"
         )
-    states = monitoring.neuron_states(model, x, layer)
+    states = {
+        name: _neurons_last(value)
+        for name, value in monitoring.neuron_states(model, x, layer).items()
+    }
     membrane, spikes = states["pre_reset"], states["output"]
     sample = check_index("sample", sample, membrane.shape[0])
     steps, units = membrane.shape[1:]

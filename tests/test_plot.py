@@ -278,6 +278,47 @@ def test_spike_plots_of_every_spiking_layer(tmp_path):
         plot.membrane_trace(model, x, layer="readout")
 
 
+def test_spike_plots_of_a_convolutional_layer():
+    # LIF() without units keeps the conv output's [height, width,
+    # channels]; the plots number those neurons in C order.
+    model = keras.Sequential(
+        [
+            keras.Input((5, 3, 3, 1)),
+            keras.layers.TimeDistributed(
+                keras.layers.Conv2D(2, 3, padding="same")
+            ),
+            keras_snn.LIF(name="conv_lif"),
+        ]
+    )
+    rng = np.random.default_rng(4)
+    kernel = rng.normal(0.3, 0.3, size=(3, 3, 1, 2)).astype(np.float32)
+    model.layers[0].set_weights([kernel, np.zeros(2, np.float32)])
+    x = rng.uniform(0.0, 1.5, size=(2, 5, 3, 3, 1)).astype(np.float32)
+    train = spike_trains(model, x)["conv_lif"]
+    assert train.shape == (2, 5, 3, 3, 2)
+    flat = train.reshape(2, 5, 18)
+    (ax,) = plot.raster(model, x, sample=1).axes
+    times, neurons = np.nonzero(flat[1])
+    assert times.size > 0
+    np.testing.assert_array_equal(
+        ax.collections[0].get_offsets(), np.stack([times, neurons], axis=1)
+    )
+    (ax,) = plot.rate_histogram({"conv_lif": train}).axes
+    assert sum(patch.get_height() for patch in ax.patches) == 18
+    # Neuron 13 is position (2, 0) of channel 1.
+    figure = plot.membrane_trace(model, x, layer="conv_lif", neurons=[13])
+    trace, threshold, marks = figure.axes[0].get_lines()
+    states = keras_snn.monitoring.neuron_states(model, x, "conv_lif")
+    np.testing.assert_allclose(
+        trace.get_ydata(), states["pre_reset"][0, :, 2, 0, 1]
+    )
+    np.testing.assert_array_equal(
+        marks.get_xdata(), np.nonzero(train[0, :, 2, 0, 1])[0]
+    )
+    with pytest.raises(ValueError, match="neurons\\[0\\]=18"):
+        plot.membrane_trace(model, x, layer="conv_lif", neurons=[18])
+
+
 def test_missing_matplotlib(monkeypatch):
     for name in list(sys.modules):
         if name == "matplotlib" or name.startswith("matplotlib."):
