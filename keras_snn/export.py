@@ -18,6 +18,7 @@ only (see `keras_snn.loops.exportable`). This module adds:
 import keras
 import numpy as np
 
+from keras_snn._export import keras_snn_export
 from keras_snn.layers.decoding import RateDecoding
 from keras_snn.layers.decoding import step_reciprocal
 from keras_snn.layers.delay import Delay
@@ -441,26 +442,29 @@ def streaming_model(model):
     ```
     """
     _check_model(model)
-    layers = _chain(model)
+    chain = _chain(model)
     steps, num_timesteps = [], None
     static_input, seen_time = len(model.inputs[0].shape) == 2, False
-    for layer in layers:
-        kind = _kind(layer)
+    for layer, input_shape in chain:
+        kind = _kind(layer, input_shape)
         if kind in ("rnn", "encoder") and not seen_time:
             seen_time = True
-            static_input = len(layer.input.shape) == 2
+            static_input = len(input_shape) == 2
             num_timesteps = getattr(layer, "num_timesteps", None)
-        steps.append((kind, layer))
+        steps.append((kind, layer, input_shape))
     if not seen_time:
         raise ValueError(
             "streaming_model needs a model with a time axis: an RNN layer "
             f"such as LIF. Received: model {model.name!r} with layers "
-            f"{[layer.name for layer in layers]}"
+            f"{[layer.name for layer, _ in chain]}"
         )
     if not static_input:
         num_timesteps = model.inputs[0].shape[1]
     step_shape = tuple(model.inputs[0].shape[1 if static_input else 2 :])
     stream = StreamingModel(steps, step_shape, num_timesteps, model.name)
+    # What a saved stream is made again from (`StreamingModel.from_config`),
+    # kept out of Keras' tracking: the stream holds its layers already.
+    object.__setattr__(stream, "_source", model)
     # One call on a batch of one: ONNX export needs a model that has run.
     example = np.zeros((1, *step_shape), model.inputs[0].dtype)
     stream([example, *stream.initial_states(1)])
@@ -474,26 +478,36 @@ def _chain(model):
             f"Received: model {model.name!r} with {len(model.inputs)} inputs "
             f"and {len(model.outputs)} outputs"
         )
-    x, layers = model.inputs[0], []
+    # `(layer, input shape)` from the output back to the input, through the
+    # model's own graph: a layer called more than once (as a loaded
+    # Sequential's are, once per layer added) has no single `layer.input`.
+    chain, x = [], model.outputs[0]
+    while x is not model.inputs[0]:
+        layer, node_index, _ = x._keras_history
+        tensors = layer._inbound_nodes[node_index].input_tensors
+        if len(tensors) != 1:
+            raise _not_a_chain(layer)
+        chain.append((layer, tuple(tensors[0].shape)))
+        x = tensors[0]
+    chain.reverse()
+    on_chain = {id(layer) for layer, _ in chain}
     for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        try:
-            layer_input = layer.input
-        except (AttributeError, ValueError):
-            layer_input = None
-        if layer_input is not x:
-            raise ValueError(
-                "streaming_model supports models whose layers form a chain, "
-                "each taking the previous layer's output. Received: layer "
-                f"{layer.name!r} ({type(layer).__name__})"
-            )
-        x = layer.output
-        layers.append(layer)
-    return layers
+        if id(layer) not in on_chain and not isinstance(
+            layer, keras.layers.InputLayer
+        ):
+            raise _not_a_chain(layer)
+    return chain
 
 
-def _kind(layer):
+def _not_a_chain(layer):
+    return ValueError(
+        "streaming_model supports models whose layers form a chain, each "
+        "taking the previous layer's output. Received: layer "
+        f"{layer.name!r} ({type(layer).__name__})"
+    )
+
+
+def _kind(layer, input_shape):
     if isinstance(layer, keras.layers.RNN):
         if layer.go_backwards or layer.return_state:
             raise ValueError(
@@ -538,7 +552,7 @@ def _kind(layer):
             if isinstance(layer.axis, (list, tuple))
             else [layer.axis]
         )
-        rank = len(layer.input.shape)
+        rank = len(input_shape)
         if list(axes) in ([-1], [rank - 1]):
             # Built for [batch, time, ...]: run on a one-step sequence.
             return "one_step_sequence"
@@ -562,6 +576,22 @@ def _state_shapes(cell):
     sizes = cell.state_size
     sizes = list(sizes) if isinstance(sizes, (list, tuple)) else [sizes]
     return [tuple(s) if isinstance(s, (list, tuple)) else (s,) for s in sizes]
+
+
+def _state_specs(kind, layer, input_shape):
+    """`(name suffix, shape without the batch axis)` of each state input
+    that a step of the chain adds to the streaming model."""
+    if kind == "rnn":
+        return [
+            (f"state_{i}", shape)
+            for i, shape in enumerate(_state_shapes(layer.cell))
+        ]
+    if kind == "delay" and layer.max_delay:
+        return [("buffer", (layer.max_delay, input_shape[-1]))]
+    if kind in _RUNNING_MEANS:
+        units = tuple(input_shape[2:])
+        return [("sum", units), ("count", (1,) * len(units))]
+    return []
 
 
 class _StreamingStep(keras.layers.Layer):
@@ -607,37 +637,37 @@ class _StreamingStep(keras.layers.Layer):
         return [x, *new_states]
 
 
+@keras_snn_export
 class StreamingModel(keras.Model):
     """A model run one timestep per call, with explicit states.
 
     Made by `keras_snn.export.streaming_model`. Inputs: `[x_t, *states]`;
     outputs: `[y_t, *new_states]`. Export it like any model, for example
     `keras_snn.export.export(stream, "stream.tflite", format="litert")`.
+    It saves to a `.keras` file and loads in safe mode (after `import
+    keras_snn`): the file holds the source model, from which loading makes
+    the stream again with `streaming_model`, and the shared weights.
 
     Attributes:
         num_timesteps: int or None. The number of steps of the source
             model (None when its input length is not fixed).
         state_names: list of str. The names of the state inputs, in order.
+        source: the `keras.Model` the stream was made from, whose layers
+            (and weights) it shares (read-only).
     """
 
     def __init__(self, steps, step_shape, num_timesteps, name):
-        specs = []
-        for kind, layer in steps:
-            if kind == "rnn":
-                specs += [
-                    (f"{layer.name}_state_{i}", shape)
-                    for i, shape in enumerate(_state_shapes(layer.cell))
-                ]
-            elif kind == "delay" and layer.max_delay:
-                shape = (layer.max_delay, layer.input.shape[-1])
-                specs += [(f"{layer.name}_buffer", shape)]
-            elif kind in _RUNNING_MEANS:
-                units = tuple(layer.input.shape[2:])
-                specs += [(f"{layer.name}_sum", units)]
-                specs += [(f"{layer.name}_count", (1,) * len(units))]
+        # steps: (kind, layer, input shape) of each layer of the chain.
+        specs = [
+            (f"{layer.name}_{suffix}", shape)
+            for kind, layer, input_shape in steps
+            for suffix, shape in _state_specs(kind, layer, input_shape)
+        ]
         x_t = keras.Input(shape=step_shape, name="x_t")
         states = [keras.Input(shape=s, name=n) for n, s in specs]
-        outputs = _StreamingStep(steps, name="step")([x_t, *states])
+        outputs = _StreamingStep(
+            [(kind, layer) for kind, layer, _ in steps], name="step"
+        )([x_t, *states])
         super().__init__(
             inputs=[x_t, *states], outputs=outputs, name=f"{name}_streaming"
         )
@@ -656,20 +686,36 @@ class StreamingModel(keras.Model):
         """
         batch_size = check_positive_int("batch_size", batch_size)
         states = []
-        for kind, layer in self._steps:
+        for kind, layer, input_shape in self._steps:
             if kind == "rnn":
                 initial = layer.cell.get_initial_state(batch_size)
                 initial = (
                     initial if isinstance(initial, (list, tuple)) else [initial]
                 )
                 states += [keras.ops.convert_to_numpy(s) for s in initial]
-            elif kind == "delay" and layer.max_delay:
-                shape = (batch_size, layer.max_delay, layer.input.shape[-1])
-                states.append(np.zeros(shape, "float32"))
-            elif kind in _RUNNING_MEANS:
-                units = tuple(layer.input.shape[2:])
-                states.append(np.zeros((batch_size, *units), "float32"))
-                states.append(
-                    np.zeros((batch_size,) + (1,) * len(units), "float32")
-                )
+            else:
+                # Delay buffers and running means start at zero.
+                states += [
+                    np.zeros((batch_size, *shape), "float32")
+                    for _, shape in _state_specs(kind, layer, input_shape)
+                ]
         return states
+
+    @property
+    def source(self):
+        return self._source
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "source": keras.saving.serialize_keras_object(self.source),
+        }
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        source = keras.saving.deserialize_keras_object(
+            config["source"], custom_objects=custom_objects
+        )
+        stream = streaming_model(source)
+        stream.name = config["name"]
+        return stream

@@ -223,6 +223,21 @@ def test_streaming_sequence_input():
     np.testing.assert_allclose(actual, expected, atol=1e-6)
 
 
+def test_streaming_model_of_a_loaded_sequential(tmp_path):
+    # Loading a Sequential calls each layer once per layer added, so its
+    # layers have several inbound nodes; the chain is read from the
+    # model's own graph.
+    model = sequence_model()
+    path = str(tmp_path / "sequence.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert len(loaded.layers[0]._inbound_nodes) > 1
+    x = np.random.default_rng(0).normal(1.0, 1.0, (5, 6, 5)).astype("float32")
+    stream = export.streaming_model(loaded)
+    actual = run_stream(stream, x[:, 0], 6, step_input=lambda t: x[:, t])
+    np.testing.assert_allclose(actual, model.predict(x, verbose=0), atol=1e-6)
+
+
 def test_streaming_spikes_without_decoder():
     inputs = keras.Input((9,))
     x = keras_snn.RepeatEncoding(4)(inputs)
@@ -270,6 +285,30 @@ def test_streaming_other_neuron_models():
     stream = export.streaming_model(model)
     assert len(stream.state_names) == 2 + 2 + 2 + 1 + 1 + 2
     np.testing.assert_array_equal(run_stream(stream, data, 8), expected)
+
+
+def test_streaming_model_saves_and_loads(tmp_path):
+    # Every neuron cell, recurrent ones included: the loaded stream is made
+    # again from the saved source model and gets the saved weights.
+    model, data = other_neuron_models()
+    stream = export.streaming_model(model)
+    assert stream.source is model
+    expected = run_stream(stream, data, 8)
+    path = str(tmp_path / "stream.keras")
+    stream.save(path)
+    loaded = keras.saving.load_model(path, safe_mode=True)
+    assert type(loaded) is export.StreamingModel
+    assert loaded.name == stream.name
+    assert loaded.state_names == stream.state_names
+    assert loaded.num_timesteps == 8
+    assert len(loaded.weights) == len(stream.weights) > 0
+    for saved, restored in zip(stream.weights, loaded.weights, strict=True):
+        np.testing.assert_array_equal(to_numpy(restored), to_numpy(saved))
+    np.testing.assert_array_equal(run_stream(loaded, data, 8), expected)
+    # Its source model is the saved model, with the same weights.
+    np.testing.assert_array_equal(
+        to_numpy(loaded.source(data)), to_numpy(model(data))
+    )
 
 
 @pytest.mark.parametrize("format", list(export.FORMATS))
