@@ -479,8 +479,9 @@ def _chain(model):
             f"and {len(model.outputs)} outputs"
         )
     # `(layer, input shape)` from the output back to the input, through the
-    # model's own graph: a layer called more than once (as a loaded
-    # Sequential's are, once per layer added) has no single `layer.input`.
+    # model's own graph: for a layer called more than once (as a loaded
+    # Sequential's are, once per layer added), `layer.input` is the input
+    # of its first call, which is not in the model's graph.
     chain, x = [], model.outputs[0]
     while x is not model.inputs[0]:
         layer, node_index, _ = x._keras_history
