@@ -5,7 +5,7 @@
 # gets its own pytest run. The three runs go side by side (most tests are
 # small models whose time is Python overhead on one core, so two cores
 # finish three runs in about half the time of one after another); each
-# run's output is kept in a log and printed whole when it ends. Set
+# run's output is kept in a log and printed whole when that run ends. Set
 # KERAS_SNN_TEST_SEQUENTIAL=1 to run them one after another instead, with
 # live output. Arguments are passed on to pytest, e.g.
 #
@@ -19,6 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 backends=(tensorflow jax torch)
 declare -A results=()
 declare -A pids=()
+declare -A backend_of=()
 failed=0
 log_dir="$(mktemp -d)"
 trap 'rm -rf "${log_dir}"' EXIT
@@ -57,11 +58,17 @@ else
         OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 \
             run_backend "${b}" "$@" >"${log_dir}/${b}.log" 2>&1 &
         pids[${b}]=$!
+        backend_of[$!]=${b}
     done
     echo "running the tests on ${backends[*]} side by side..."
-    for b in "${backends[@]}"; do
+    # Each log is printed as soon as its run ends, whichever ends first
+    # (`wait -n -p`, bash 5.1 or newer).
+    for _ in "${backends[@]}"; do
         status=0
-        wait "${pids[${b}]}" || status=$?
+        finished=""
+        wait -n -p finished "${pids[@]}" || status=$?
+        b=${backend_of[${finished}]}
+        unset "pids[${b}]"
         echo
         echo "==================== KERAS_BACKEND=${b} ===================="
         cat "${log_dir}/${b}.log"
